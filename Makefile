@@ -1,0 +1,39 @@
+# Two commands do everything on a fresh machine:
+#   make run    set up .venv and start the app on http://localhost:8501
+#   make test   set up .venv (plus test tools and Chromium), then lint and the whole test suite
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test lint bench browser clean
+
+run: $(VENV)/.runtime
+	$(PYTHON) -m streamlit run playground/app.py --server.port 8501
+
+test: $(VENV)/.dev browser
+	$(PYTHON) -m ruff check engine playground tests bench
+	$(PYTHON) -m pytest -q
+
+bench: $(VENV)/.dev browser
+	$(PYTHON) bench/engine_steps.py
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+	$(PYTHON) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PYTHON) -m pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+# Real-browser tests drive Debian's Chromium (Playwright's own browser download cannot
+# work offline); fonts-nanum so Korean text renders instead of boxes.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list :lang=ko 2>/dev/null | grep -q .; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-nanum; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache shots

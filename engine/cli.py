@@ -1,0 +1,107 @@
+"""Command line: train and inspect a network with no UI.
+
+    python -m engine train --dataset xor --hidden 4 --optimizer adam --epochs 100 --json
+
+Flags come from `RunConfig`'s fields (see `python -m engine train --help`). With `--json`
+the last line printed is one JSON object. Bad arguments exit with code 2 and one line
+on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from engine.config import FIELDS, MAX_TRAIN_STEPS, ConfigError, RunConfig
+from engine.trainer import Trainer
+
+EXIT_BAD_ARGUMENTS = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line, not the usage block
+        raise ConfigError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m engine", description="Neural-network playground engine.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train one network and report", description="Train one network and report.")
+    for name, spec in FIELDS.items():
+        flag, help_text = spec.metadata["flag"], spec.metadata["help"]
+        if spec.type == "bool":
+            train.add_argument(flag, dest=name, action="store_true", default=None, help=help_text)
+        else:
+            train.add_argument(flag, dest=name, default=None, metavar=name.upper(), help=help_text)
+    train.add_argument("--epochs", type=int, default=100, help="passes over the training set (default 100)")
+    train.add_argument("--steps", type=int, default=None, help="train exactly this many mini-batches instead of epochs")
+    train.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    return parser
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def run_train(config: RunConfig, steps: int) -> dict[str, Any]:
+    """Train `steps` mini-batches and return the report the CLI prints."""
+    started = time.perf_counter()
+    trainer = Trainer(config)
+    done = trainer.train(steps)
+    metrics = trainer.evaluate()
+    return {
+        "config": config.to_dict(),
+        "steps": done,
+        "epochs": trainer.epoch,
+        "diverged": trainer.diverged,
+        "message": trainer.message,
+        "final": {name: _finite(value) for name, value in vars(metrics).items()},
+        "grad_norms": [_finite(g) for g in trainer.grad_norms()],
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def _summary(report: dict[str, Any]) -> str:
+    c, f = report["config"], report["final"]
+    hidden = "-".join(map(str, c["hidden_sizes"])) or "none (perceptron)"
+
+    def show(value: float | None, percent: bool = False) -> str:
+        return "n/a" if value is None else (f"{value:.1%}" if percent else f"{value:.4f}")
+
+    lines = [
+        f"{c['dataset']}: hidden {hidden}, {c['activation']}, init {c['init']}, "
+        f"{c['optimizer']} lr {c['learning_rate']:g}, batch {c['batch_size']}, seed {c['seed']}",
+        f"trained {report['steps']} steps ({report['epochs']:.1f} epochs) in {report['seconds']:.2f} s",
+        f"loss      train {show(f['train_loss'])}   test {show(f['test_loss'])}",
+        f"accuracy  train {show(f['train_acc'], True)}   test {show(f['test_acc'], True)}",
+        "gradient norm per layer (input first): " + ", ".join(show(g) for g in report["grad_norms"]),
+    ]
+    if report["diverged"]:
+        lines.append("DIVERGED: " + report["message"])
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        config = RunConfig.from_dict({name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None})
+        if args.steps is not None and not 1 <= args.steps <= MAX_TRAIN_STEPS:
+            raise ConfigError(f"--steps must be from 1 to {MAX_TRAIN_STEPS}, got {args.steps}")
+        trainer_steps = args.steps
+        if trainer_steps is None:
+            if args.epochs < 1:
+                raise ConfigError(f"--epochs must be at least 1, got {args.epochs}")
+            trainer_steps = args.epochs * Trainer(config).steps_per_epoch
+            if trainer_steps > MAX_TRAIN_STEPS:
+                raise ConfigError(f"{args.epochs} epochs is {trainer_steps} steps; at most {MAX_TRAIN_STEPS} per run")
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_ARGUMENTS
+    report = run_train(config, trainer_steps)
+    print(json.dumps(report) if args.json else _summary(report))
+    return 0

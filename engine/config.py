@@ -1,0 +1,269 @@
+"""The run configuration: one frozen dataclass that *is* a run.
+
+Every way of describing a run (URL query string, CLI flags, JSON) converts to and from
+`RunConfig` through `to_dict` / `from_dict`; the field list below is the only list of
+names. Each field's metadata carries its command-line flag and help text, so the CLI
+is generated from it too.
+
+Invalid values raise `ConfigError`, whose message says what was wrong and what is
+allowed. The caps keep one run small enough for a shared classroom server.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.datasets import DATASETS
+from engine.models import ACTIVATIONS, INITS
+from engine.optimizers import OPTIMIZERS
+
+# Caps for a shared classroom server: one run must stay small and fast on a 2-core CPU.
+MAX_HIDDEN_LAYERS = 10
+MAX_LAYER_WIDTH = 64
+MIN_POINTS = 10
+MAX_POINTS = 5_000
+MAX_NOISE = 1.0
+MAX_LEARNING_RATE = 100.0
+MAX_INPUT_SCALE = 1_000.0
+MAX_SEED = 2**31 - 1
+MAX_TRAIN_STEPS = 1_000_000  # one command-line run
+
+FULL_BATCH = "full"
+
+
+class ConfigError(ValueError):
+    """A run configuration value is invalid; the message says what is allowed."""
+
+
+def _flag(name: str, help: str) -> dict[str, str]:
+    return {"flag": name, "help": help}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines a 2D training run. Same config, same run."""
+
+    # Data
+    dataset: str = field(default="xor", metadata=_flag("--dataset", "2D dataset: " + ", ".join(DATASETS)))
+    n_points: int = field(default=200, metadata=_flag("--points", f"number of points, {MIN_POINTS}-{MAX_POINTS}"))
+    noise: float = field(default=0.1, metadata=_flag("--noise", f"noise (std of added Gaussian), 0-{MAX_NOISE}"))
+    test_fraction: float = field(default=0.5, metadata=_flag("--test-fraction", "share of points held out for testing, 0.1-0.9"))
+    input_scale: float = field(
+        default=1.0, metadata=_flag("--input-scale", "multiply the inputs by this (large values saturate sigmoid)")
+    )
+    standardize: bool = field(
+        default=False, metadata=_flag("--standardize", "scale inputs to mean 0, std 1 (fit on the training set)")
+    )
+    # Network
+    hidden_sizes: tuple[int, ...] = field(
+        default=(4, 4), metadata=_flag("--hidden", 'hidden layer widths, e.g. "4,4"; "" = no hidden layer (perceptron)')
+    )
+    activation: str = field(default="tanh", metadata=_flag("--activation", "hidden activation: " + ", ".join(ACTIVATIONS)))
+    init: str = field(default="auto", metadata=_flag("--init", "weight initialisation: " + ", ".join(INITS)))
+    init_std: float = field(default=0.1, metadata=_flag("--init-std", "std of the 'normal' initialisation"))
+    dropout: float = field(default=0.0, metadata=_flag("--dropout", "dropout rate after each hidden activation, 0 <= p < 1"))
+    # Training
+    optimizer: str = field(default="adam", metadata=_flag("--optimizer", "optimizer: " + ", ".join(OPTIMIZERS)))
+    learning_rate: float | None = field(default=None, metadata=_flag("--lr", "learning rate (default: the optimizer's own)"))
+    batch_size: int | str = field(
+        default=10, metadata=_flag("--batch-size", f'mini-batch size >= 1, or "{FULL_BATCH}" (plain gradient descent)')
+    )
+    weight_decay: float = field(default=0.0, metadata=_flag("--weight-decay", "L2 weight decay >= 0"))
+    seed: int = field(default=0, metadata=_flag("--seed", "random seed: same seed, same data and same run"))
+
+    def __post_init__(self) -> None:
+        if self.learning_rate is None and self.optimizer in OPTIMIZERS:
+            object.__setattr__(self, "learning_rate", OPTIMIZERS[self.optimizer].default_lr)
+        if isinstance(self.hidden_sizes, list):
+            object.__setattr__(self, "hidden_sizes", tuple(self.hidden_sizes))
+        _validate(self)
+
+    @property
+    def full_batch(self) -> bool:
+        return self.batch_size == FULL_BATCH
+
+    def replace(self, **changes: Any) -> RunConfig:
+        """A copy with some fields changed (validated). Changing the optimizer alone
+        also takes that optimizer's default learning rate."""
+        if "optimizer" in changes and "learning_rate" not in changes:
+            changes["learning_rate"] = None
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values: hidden sizes as a list, everything else as is."""
+        values = dataclasses.asdict(self)
+        values["hidden_sizes"] = list(self.hidden_sizes)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> RunConfig:
+        """Build from native values or their text forms (URL query, CLI); unknown keys are errors."""
+        unknown = sorted(set(values) - set(FIELDS))
+        if unknown:
+            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+        return cls(**{name: parse_value(name, value) for name, value in values.items()})
+
+    def to_query(self) -> dict[str, str]:
+        """Text form for a URL: only the values that differ from the defaults."""
+        default = RunConfig()
+        # The learning rate's default is the chosen optimizer's own.
+        default_lr = OPTIMIZERS[self.optimizer].default_lr
+        return {
+            name: format_value(name, value)
+            for name, value in self.to_dict().items()
+            if name == "dataset"
+            or (value != default_lr if name == "learning_rate" else getattr(self, name) != getattr(default, name))
+        }
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> tuple[RunConfig, list[str]]:
+        """Lenient parse for shared links: each bad or unknown value is replaced by the
+        default and reported in the returned warnings, never raised."""
+        warnings = [f"unknown setting '{name}' ignored" for name in query if name not in FIELDS]
+        values: dict[str, Any] = {}
+        for name in FIELDS:
+            if name not in query:
+                continue
+            try:
+                parsed = parse_value(name, query[name])
+                cls(**{**values, name: parsed})
+            except ConfigError as error:
+                warnings.append(f"{name}={query[name]!r} is not valid ({error}); using the default")
+                continue
+            values[name] = parsed
+        return cls(**values), warnings
+
+
+FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(RunConfig)}
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"expected true or false, got {text!r}")
+
+
+def _parse_hidden(text: str) -> tuple[int, ...]:
+    parts = [p.strip() for p in text.split(",")] if text.strip() else []
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(f'hidden_sizes must be comma-separated whole numbers like "4,4" or "" for none, got {text!r}') from None
+
+
+def _parse_batch(text: str) -> int | str:
+    if text.strip().lower() == FULL_BATCH:
+        return FULL_BATCH
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f'batch_size must be a whole number >= 1 or "{FULL_BATCH}", got {text!r}') from None
+
+
+def _number(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            return kind(text)
+        except ValueError:
+            raise ConfigError(f"expected a {'whole ' if kind is int else ''}number, got {text!r}") from None
+
+    return parse
+
+
+_TEXT_PARSERS = {
+    "bool": _parse_bool,
+    "int": _number(int),
+    "float": _number(float),
+    "float | None": _number(float),
+    "str": str,
+    "tuple[int, ...]": _parse_hidden,
+    "int | str": _parse_batch,
+}
+
+
+def parse_value(name: str, value: Any) -> Any:
+    """A field's value from its text form; non-text values pass through unchanged."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return _TEXT_PARSERS[FIELDS[name].type](value)
+    except ConfigError as error:
+        raise ConfigError(f"{name}: {error}") from None
+
+
+def format_value(name: str, value: Any) -> str:
+    """A field's text form, the inverse of `parse_value`."""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, (tuple, list)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _check(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _choice(name: str, value: Any, registry: Mapping[str, Any]) -> None:
+    _check(value in registry, f"unknown {name} {value!r}; choose one of: {', '.join(registry)}")
+
+
+def _validate(c: RunConfig) -> None:
+    _choice("dataset", c.dataset, DATASETS)
+    _choice("activation", c.activation, ACTIVATIONS)
+    _choice("init", c.init, INITS)
+    _choice("optimizer", c.optimizer, OPTIMIZERS)
+    _check(
+        _is_int(c.n_points) and MIN_POINTS <= c.n_points <= MAX_POINTS,
+        f"n_points must be a whole number from {MIN_POINTS} to {MAX_POINTS}, got {c.n_points!r}",
+    )
+    _check(_is_number(c.noise) and 0 <= c.noise <= MAX_NOISE, f"noise must be from 0 to {MAX_NOISE}, got {c.noise!r}")
+    _check(
+        _is_number(c.test_fraction) and 0.1 <= c.test_fraction <= 0.9,
+        f"test_fraction must be from 0.1 to 0.9, got {c.test_fraction!r}",
+    )
+    _check(
+        _is_number(c.input_scale) and 0 < c.input_scale <= MAX_INPUT_SCALE,
+        f"input_scale must be > 0 and <= {MAX_INPUT_SCALE:g}, got {c.input_scale!r}",
+    )
+    _check(isinstance(c.standardize, bool), f"standardize must be true or false, got {c.standardize!r}")
+    _check(
+        isinstance(c.hidden_sizes, tuple) and all(_is_int(w) for w in c.hidden_sizes),
+        f"hidden_sizes must be a list of whole numbers, got {c.hidden_sizes!r}",
+    )
+    _check(
+        len(c.hidden_sizes) <= MAX_HIDDEN_LAYERS,
+        f"at most {MAX_HIDDEN_LAYERS} hidden layers on a shared server, got {len(c.hidden_sizes)}",
+    )
+    _check(
+        all(1 <= w <= MAX_LAYER_WIDTH for w in c.hidden_sizes),
+        f"each hidden layer needs 1 to {MAX_LAYER_WIDTH} neurons, got {list(c.hidden_sizes)}",
+    )
+    _check(_is_number(c.init_std) and 0 <= c.init_std <= 10, f"init_std must be from 0 to 10, got {c.init_std!r}")
+    _check(_is_number(c.dropout) and 0 <= c.dropout < 1, f"dropout must satisfy 0 <= p < 1, got {c.dropout!r}")
+    _check(
+        _is_number(c.learning_rate) and 0 < c.learning_rate <= MAX_LEARNING_RATE,
+        f"learning_rate must be > 0 and <= {MAX_LEARNING_RATE:g}, got {c.learning_rate!r}",
+    )
+    _check(
+        c.batch_size == FULL_BATCH or (_is_int(c.batch_size) and c.batch_size >= 1),
+        f'batch_size must be a whole number >= 1 or "{FULL_BATCH}", got {c.batch_size!r}',
+    )
+    _check(_is_number(c.weight_decay) and 0 <= c.weight_decay <= 1, f"weight_decay must be from 0 to 1, got {c.weight_decay!r}")
+    _check(_is_int(c.seed) and 0 <= c.seed <= MAX_SEED, f"seed must be a whole number from 0 to {MAX_SEED}, got {c.seed!r}")

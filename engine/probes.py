@@ -1,0 +1,52 @@
+"""Looking inside a network: gradient magnitudes per layer, and the model over the plane."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+
+def weight_matrices(model: nn.Module) -> list[Tensor]:
+    """The weight matrix of every layer with one, input layer first (biases excluded)."""
+    return [p for name, p in model.named_parameters() if name.endswith("weight")]
+
+
+def grad_norms(model: nn.Module) -> Tensor:
+    """L2 norm of each weight matrix's current gradient, input layer first; 0 where
+    no gradient has been computed yet. A tensor, so recording it costs no sync."""
+    norms = [
+        torch.linalg.vector_norm(w.grad) if w.grad is not None else torch.zeros(())
+        for w in weight_matrices(model)
+    ]
+    return torch.stack(norms)
+
+
+@dataclass(frozen=True)
+class DecisionGrid:
+    """The model's output over a grid covering the plane.
+
+    `probability[i, j]` is the model's answer at (x1[j], x2[i]): P(class 1) for two
+    classes (shape (res, res)), or the class probabilities (shape (res, res, N)).
+    """
+
+    x1: np.ndarray
+    x2: np.ndarray
+    probability: np.ndarray
+
+
+@lru_cache(maxsize=16)
+def grid_points(bounds: Bounds, resolution: int) -> tuple[np.ndarray, np.ndarray, Tensor]:
+    """Grid axes and the (res*res, 2) input tensor, row-major over x2 then x1. Cached,
+    since the plane only changes with the data."""
+    (x1_low, x1_high), (x2_low, x2_high) = bounds
+    x1 = np.linspace(x1_low, x1_high, resolution, dtype=np.float32)
+    x2 = np.linspace(x2_low, x2_high, resolution, dtype=np.float32)
+    mesh1, mesh2 = np.meshgrid(x1, x2)
+    points = torch.from_numpy(np.stack([mesh1.ravel(), mesh2.ravel()], axis=1))
+    return x1, x2, points

@@ -1,0 +1,251 @@
+"""The trainer: one plain loop over mini-batches that a UI can run a few steps at a time.
+
+    trainer = Trainer(RunConfig(dataset="xor", hidden_sizes=(4,)))
+    trainer.train(500)                 # or trainer.train_for(0.04) on a live page
+    trainer.evaluate().test_acc
+    trainer.history.test_loss          # recorded every `record_every` steps
+    trainer.decision_grid(100)         # what a boundary plot needs
+
+A step whose loss is NaN or infinite stops training and marks the run as diverged,
+with a plain message; it never raises.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from engine.config import RunConfig
+from engine.datasets import Dataset, make_dataset
+from engine.models import build_mlp, head_for
+from engine.optimizers import make_optimizer
+from engine.probes import DecisionGrid, grad_norms, grid_points
+
+# Offset between the seed of the weights/dropout and that of the batch order, so the two
+# random streams differ while both follow the run's one seed.
+_SHUFFLE_SEED_OFFSET = 1_000_003
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Whole-set losses and accuracies, measured in evaluation mode (no dropout)."""
+
+    train_loss: float
+    test_loss: float
+    train_acc: float
+    test_acc: float
+
+
+@dataclass
+class History:
+    """What a run has recorded. `batch_loss` has one entry per step (the loss of that
+    step's mini-batch); the other lists have one entry per recorded snapshot."""
+
+    steps: list[int] = field(default_factory=list)
+    epochs: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    test_acc: list[float] = field(default_factory=list)
+    grad_norms: list[list[float]] = field(default_factory=list)  # per snapshot: input layer first
+    _batch_loss: list[float] = field(default_factory=list)
+    _pending: list[Tensor] = field(default_factory=list)
+
+    @property
+    def batch_loss(self) -> list[float]:
+        # Per-step losses are kept as tensors and converted in one go when read:
+        # a conversion per step would cost a large share of a tiny network's step.
+        if self._pending:
+            self._batch_loss.extend(torch.stack(self._pending).tolist())
+            self._pending.clear()
+        return self._batch_loss
+
+
+class Trainer:
+    """Trains one network on one dataset, step by step, recording as it goes.
+
+    `data` defaults to the dataset the config describes; pass a `Dataset` to train the
+    same way on other data (e.g. more than two classes).
+    """
+
+    def __init__(self, config: RunConfig, data: Dataset | None = None, record_every: int = 10) -> None:
+        self.config = config
+        self.record_every = record_every
+        self.data = data or make_dataset(
+            config.dataset,
+            n_points=config.n_points,
+            noise=config.noise,
+            test_fraction=config.test_fraction,
+            seed=config.seed,
+            input_scale=config.input_scale,
+            standardize=config.standardize,
+        )
+        self.head = head_for(self.data.n_classes)
+        self._x_train = torch.from_numpy(self.data.x_train)
+        self._x_test = torch.from_numpy(self.data.x_test)
+        self._y_train = torch.from_numpy(self.data.y_train)
+        self._y_test = torch.from_numpy(self.data.y_test)
+        self._x_all = torch.cat([self._x_train, self._x_test])  # one forward pass evaluates both
+        self._t_train = self.head.targets(self._y_train)
+        self._t_test = self.head.targets(self._y_test)
+        n_train = len(self.data.y_train)
+        self.batch_size = n_train if config.full_batch else min(int(config.batch_size), n_train)
+        self.steps_per_epoch = math.ceil(n_train / self.batch_size)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to step 0: fresh weights (same seed, same weights), empty history."""
+        c = self.config
+        self.model = build_mlp(
+            self.data.n_features,
+            c.hidden_sizes,
+            self.head.n_outputs(self.data.n_classes),
+            c.activation,
+            c.init,
+            init_std=c.init_std,
+            dropout=c.dropout,
+            seed=c.seed,
+        )
+        self.optimizer = make_optimizer(c.optimizer, self.model.parameters(), c.learning_rate, c.weight_decay)
+        self.history = History()
+        self.step = 0
+        self.diverged = False
+        self.message = ""
+        self._shuffle = torch.Generator().manual_seed(c.seed + _SHUFFLE_SEED_OFFSET)
+        self._order = torch.arange(len(self._y_train))
+        self._cursor = len(self._order)  # forces a shuffle on the first step
+
+    @property
+    def epoch(self) -> float:
+        """Passes over the training set so far (fractional within an epoch)."""
+        return self.step / self.steps_per_epoch
+
+    def _next_batch(self) -> tuple[Tensor, Tensor]:
+        if self.batch_size == len(self._order):
+            return self._x_train, self._t_train
+        if self._cursor >= len(self._order):
+            self._order = torch.randperm(len(self._order), generator=self._shuffle)
+            self._cursor = 0
+        index = self._order[self._cursor : self._cursor + self.batch_size]
+        self._cursor += self.batch_size
+        return self._x_train[index], self._t_train[index]
+
+    def _train_step(self) -> None:
+        """One mini-batch: forward, loss, backward, update."""
+        x, target = self._next_batch()
+        loss = self.head.loss(self.model(x), target)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        self.step += 1
+        self.history._pending.append(loss.detach())
+
+    def _train(self, steps: int, deadline: float) -> int:
+        # Steps run in chunks that end at the next record point; each chunk's losses are
+        # checked for NaN/inf in one go (a check per step costs a sync per step).
+        done = 0
+        while done < steps and not self.diverged and time.perf_counter() < deadline:
+            chunk = min(steps - done, self.record_every - self.step % self.record_every)
+            ran = 0
+            while ran < chunk and (ran == 0 or time.perf_counter() < deadline):
+                self._train_step()
+                ran += 1
+            done += ran
+            done -= self._stop_if_diverged(ran)
+            if not self.diverged and self.step % self.record_every == 0:
+                self.record()
+        return done
+
+    def _stop_if_diverged(self, last_steps: int) -> int:
+        """If one of the last steps' losses is not finite, end the run at the first such
+        step and return how many later steps were undone."""
+        pending = self.history._pending
+        losses = torch.stack(pending[-last_steps:])
+        finite = torch.isfinite(losses)
+        if bool(finite.all()):
+            return 0
+        first_bad = int((~finite).nonzero()[0])
+        undone = last_steps - first_bad - 1
+        del pending[len(pending) - undone :]
+        self.step -= undone
+        self._mark_diverged(float(losses[first_bad]))
+        return undone
+
+    def train(self, steps: int) -> int:
+        """Train up to `steps` more mini-batches; returns how many ran (fewer if it diverged)."""
+        return self._train(steps, deadline=math.inf)
+
+    def train_for(self, seconds: float, max_steps: int = 1_000_000) -> int:
+        """Train until `seconds` have passed (live pages tie training to time, not to
+        a step count, so training speed does not fall with the frame rate)."""
+        return self._train(max_steps, deadline=time.perf_counter() + seconds)
+
+    def train_epochs(self, epochs: int) -> int:
+        return self.train(epochs * self.steps_per_epoch)
+
+    def _mark_diverged(self, loss: float) -> None:
+        self.diverged = True
+        what = "NaN" if math.isnan(loss) else "infinite"
+        lr = self.config.learning_rate
+        self.message = (
+            f"Training diverged at step {self.step}: the loss became {what}. "
+            f"The learning rate {lr:g} is too high for {self.config.optimizer}; "
+            f"try about {lr / 10:g} and press Reset."
+        )
+
+    @torch.inference_mode()
+    def evaluate(self) -> Metrics:
+        """Loss and accuracy on the whole training and test sets, without dropout."""
+        self.model.eval()
+        try:
+            logits = self.model(self._x_all)
+        finally:
+            self.model.train()
+        n_train = len(self._y_train)
+        train, test = logits[:n_train], logits[n_train:]
+        figures = torch.stack([
+            self.head.loss(train, self._t_train),
+            self.head.loss(test, self._t_test),
+            (self.head.predictions(train) == self._y_train).float().mean(),
+            (self.head.predictions(test) == self._y_test).float().mean(),
+        ])
+        return Metrics(*figures.tolist())
+
+    def grad_norms(self) -> list[float]:
+        """L2 norm of each weight matrix's gradient at the last step, input layer first."""
+        return grad_norms(self.model).tolist()
+
+    def record(self) -> None:
+        """Append a snapshot of the current state to the history."""
+        metrics = self.evaluate()
+        h = self.history
+        h.steps.append(self.step)
+        h.epochs.append(self.epoch)
+        h.train_loss.append(metrics.train_loss)
+        h.test_loss.append(metrics.test_loss)
+        h.train_acc.append(metrics.train_acc)
+        h.test_acc.append(metrics.test_acc)
+        h.grad_norms.append(self.grad_norms())
+
+    @torch.inference_mode()
+    def decision_grid(self, resolution: int = 100) -> DecisionGrid:
+        """The model's probability over a `resolution` x `resolution` grid covering the data."""
+        x1, x2, points = grid_points(self.data.bounds, resolution)
+        self.model.eval()
+        try:
+            probability = self.head.probabilities(self.model(points)).numpy()
+        finally:
+            self.model.train()
+        return DecisionGrid(x1, x2, probability.reshape(resolution, resolution, *probability.shape[1:]))
+
+    @torch.inference_mode()
+    def hidden_grids(self, resolution: int = 40) -> list[np.ndarray]:
+        """Each hidden layer's activations over the plane, shape (res, res, width) per
+        layer: what each hidden neuron responds to."""
+        _, _, points = grid_points(self.data.bounds, resolution)
+        return [h.numpy().reshape(resolution, resolution, -1) for h in self.model.hidden_outputs(points)]

@@ -1,0 +1,51 @@
+import json
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_train_json_reports_config_steps_final_metrics_and_gradients():
+    result = run_cli("train", "--dataset", "xor", "--hidden", "4,4", "--activation", "tanh", "--init", "auto",
+                     "--optimizer", "adam", "--lr", "0.03", "--batch-size", "10", "--epochs", "100",
+                     "--dropout", "0", "--weight-decay", "0", "--noise", "0.1", "--seed", "0", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["config"]["hidden_sizes"] == [4, 4] and report["config"]["learning_rate"] == 0.03
+    assert report["steps"] == 1000 and report["diverged"] is False
+    assert set(report["final"]) == {"train_loss", "test_loss", "train_acc", "test_acc"}
+    assert report["final"]["test_acc"] >= 0.95
+    assert len(report["grad_norms"]) == 3 and report["seconds"] > 0
+
+
+def test_steps_one_with_no_hidden_layer_shows_gradients_at_initialisation():
+    report = json.loads(run_cli("train", "--hidden", "", "--steps", "1", "--json").stdout.splitlines()[-1])
+    assert report["steps"] == 1 and report["config"]["hidden_sizes"] == []
+    assert len(report["grad_norms"]) == 1 and report["grad_norms"][0] > 0
+
+
+def test_diverged_run_is_reported_in_valid_json():
+    result = run_cli("train", "--hidden", "8,8,8", "--activation", "linear", "--optimizer", "sgd", "--lr", "50",
+                     "--steps", "200", "--json")
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert result.returncode == 0 and report["diverged"] is True and "learning rate" in report["message"]
+
+
+def test_readable_summary_without_json():
+    result = run_cli("train", "--dataset", "and", "--hidden", "", "--epochs", "20")
+    assert result.returncode == 0
+    assert "accuracy" in result.stdout and "perceptron" in result.stdout
+
+
+def test_bad_arguments_exit_2_with_one_clear_line_and_no_traceback():
+    for args in (["--lr", "-1"], ["--optimizer", "lbfgs"], ["--hidden", "4,x"], ["--batch-size", "0"],
+                 ["--bogus"], ["--epochs", "0"], ["--dropout", "1"]):
+        result = run_cli("train", *args)
+        assert result.returncode == 2, args
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:"), (args, result.stderr)
+        assert "Traceback" not in result.stderr

@@ -1,0 +1,82 @@
+import pytest
+
+from engine.config import FIELDS, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, ConfigError, RunConfig
+from engine.optimizers import OPTIMIZERS
+
+
+def test_defaults_are_valid_and_take_the_optimizers_learning_rate():
+    assert RunConfig().learning_rate == OPTIMIZERS["adam"].default_lr
+    assert RunConfig(optimizer="sgd").learning_rate == OPTIMIZERS["sgd"].default_lr
+    assert RunConfig().replace(optimizer="adadelta").learning_rate == OPTIMIZERS["adadelta"].default_lr
+
+
+@pytest.mark.parametrize(
+    "changes, mentions",
+    [
+        ({"dataset": "mnistt"}, "choose one of"),
+        ({"activation": "swish"}, "activation"),
+        ({"init": "orthogonal"}, "init"),
+        ({"optimizer": "lbfgs"}, "optimizer"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"learning_rate": -0.1}, "learning_rate"),
+        ({"learning_rate": float("nan")}, "learning_rate"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": "half"}, "batch_size"),
+        ({"dropout": 1.0}, "dropout"),
+        ({"dropout": -0.1}, "dropout"),
+        ({"hidden_sizes": (4, 0)}, "1 to"),
+        ({"hidden_sizes": (MAX_LAYER_WIDTH + 1,)}, "1 to"),
+        ({"hidden_sizes": (4,) * (MAX_HIDDEN_LAYERS + 1)}, "at most"),
+        ({"hidden_sizes": (4.5,)}, "whole numbers"),
+        ({"n_points": 5}, "n_points"),
+        ({"noise": 2.0}, "noise"),
+        ({"test_fraction": 0.95}, "test_fraction"),
+        ({"weight_decay": -1.0}, "weight_decay"),
+        ({"seed": -1}, "seed"),
+        ({"input_scale": 0.0}, "input_scale"),
+    ],
+)
+def test_every_invalid_value_raises_config_error_saying_what_is_allowed(changes, mentions):
+    with pytest.raises(ConfigError, match=mentions):
+        RunConfig(**changes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [{"hidden_sizes": "4,x"}, {"batch_size": "ten"}, {"learning_rate": "fast"}, {"standardize": "maybe"}, {"colour": "red"}],
+)
+def test_malformed_text_values_raise_config_error(text):
+    with pytest.raises(ConfigError):
+        RunConfig.from_dict(text)
+
+
+def test_text_forms_parse_like_the_cli_and_url_write_them():
+    config = RunConfig.from_dict({"hidden_sizes": "8, 8", "batch_size": "full", "standardize": "1", "learning_rate": "0.5"})
+    assert config.hidden_sizes == (8, 8) and config.full_batch and config.standardize
+    assert config.learning_rate == 0.5
+    assert RunConfig.from_dict({"hidden_sizes": ""}).hidden_sizes == ()
+
+
+def test_dict_and_query_round_trip_to_the_same_config():
+    config = RunConfig(dataset="spirals", hidden_sizes=(8, 6), activation="relu", optimizer="momentum",
+                       batch_size="full", standardize=True, dropout=0.2, seed=9)
+    assert RunConfig.from_dict(config.to_dict()) == config
+    restored, warnings = RunConfig.from_query(config.to_query())
+    assert restored == config and warnings == []
+
+
+def test_query_omits_defaults_so_links_stay_short():
+    assert RunConfig(seed=4).to_query() == {"dataset": "xor", "seed": "4"}
+
+
+def test_bad_link_values_fall_back_to_defaults_with_warnings():
+    config, warnings = RunConfig.from_query({"dataset": "circle", "learning_rate": "-3", "activation": "swish", "zoom": "2"})
+    assert config.dataset == "circle"
+    assert config.learning_rate == RunConfig().learning_rate and config.activation == RunConfig().activation
+    assert len(warnings) == 3 and any("zoom" in w for w in warnings) and any("swish" in w for w in warnings)
+
+
+def test_every_field_has_a_cli_flag_and_help():
+    flags = [f.metadata["flag"] for f in FIELDS.values()]
+    assert len(set(flags)) == len(flags)
+    assert all(f.metadata["help"] for f in FIELDS.values())

@@ -1,0 +1,125 @@
+import math
+
+import numpy as np
+import pytest
+
+from engine import RunConfig, Trainer
+
+
+def test_same_config_same_run_including_dropout_and_shuffling():
+    config = RunConfig(dataset="spirals", hidden_sizes=(8, 8), dropout=0.3, seed=5)
+    first, second = Trainer(config), Trainer(config)
+    first.train(50)
+    second.train(50)
+    assert first.history.batch_loss == second.history.batch_loss
+
+
+def test_other_seed_other_run():
+    a, b = Trainer(RunConfig(seed=1)), Trainer(RunConfig(seed=2))
+    a.train(5)
+    b.train(5)
+    assert a.history.batch_loss != b.history.batch_loss
+
+
+def test_training_in_pieces_equals_training_at_once():
+    config = RunConfig(dataset="moons", batch_size=7)
+    pieces, whole = Trainer(config), Trainer(config)
+    for _ in range(10):
+        pieces.train(13)
+    whole.train(130)
+    assert pieces.history.batch_loss == whole.history.batch_loss
+
+
+def test_reset_starts_again_from_the_same_weights():
+    trainer = Trainer(RunConfig())
+    trainer.train(20)
+    first = list(trainer.history.batch_loss)
+    trainer.reset()
+    assert trainer.step == 0 and trainer.history.batch_loss == []
+    trainer.train(20)
+    assert trainer.history.batch_loss == first
+
+
+def test_history_records_every_step_loss_and_snapshots_at_the_interval():
+    trainer = Trainer(RunConfig(hidden_sizes=(4, 4)), record_every=5)
+    trainer.train(23)
+    h = trainer.history
+    assert len(h.batch_loss) == 23
+    assert h.steps == [5, 10, 15, 20]
+    assert len(h.test_loss) == len(h.train_acc) == len(h.test_acc) == len(h.grad_norms) == 4
+    assert all(len(norms) == 3 for norms in h.grad_norms)
+
+
+def test_loss_falls_and_accuracy_rises_as_it_trains():
+    trainer = Trainer(RunConfig(dataset="circle", hidden_sizes=(8,)), record_every=50)
+    trainer.train(1000)
+    h = trainer.history
+    assert h.train_loss[-1] < 0.5 * h.train_loss[0]
+    assert h.test_acc[-1] > h.test_acc[0]
+
+
+def test_full_batch_takes_one_step_per_epoch_and_batch_one_takes_one_per_point():
+    full = Trainer(RunConfig(batch_size="full", n_points=100, test_fraction=0.5))
+    single = Trainer(RunConfig(batch_size=1, n_points=100, test_fraction=0.5))
+    assert full.steps_per_epoch == 1 and single.steps_per_epoch == 50
+    full.train(3)
+    assert full.epoch == 3
+
+
+def test_batch_larger_than_the_training_set_is_full_batch():
+    assert Trainer(RunConfig(batch_size=1000, n_points=100)).steps_per_epoch == 1
+
+
+def test_too_large_learning_rate_marks_the_run_diverged_without_raising():
+    trainer = Trainer(RunConfig(hidden_sizes=(8, 8, 8), activation="linear", optimizer="sgd", learning_rate=50.0))
+    done = trainer.train(1000)
+    assert trainer.diverged and done < 1000 and trainer.step == done
+    assert "learning rate" in trainer.message and "NaN" in trainer.message or "infinite" in trainer.message
+    assert trainer.train(10) == 0
+
+
+def test_good_learning_rate_does_not_diverge():
+    trainer = Trainer(RunConfig(hidden_sizes=(8, 8, 8), activation="linear", optimizer="sgd", learning_rate=0.05))
+    trainer.train(500)
+    assert not trainer.diverged and trainer.message == ""
+
+
+def test_train_for_stops_after_its_time_budget():
+    trainer = Trainer(RunConfig())
+    done = trainer.train_for(0.05)
+    assert 0 < done == trainer.step
+
+
+def test_gradient_norms_are_zero_before_the_first_step_then_positive():
+    trainer = Trainer(RunConfig(hidden_sizes=(4,)))
+    assert trainer.grad_norms() == [0.0, 0.0]
+    trainer.train(1)
+    assert all(g > 0 for g in trainer.grad_norms())
+
+
+def test_decision_grid_covers_the_data_bounds_with_probabilities():
+    trainer = Trainer(RunConfig(dataset="xor", hidden_sizes=(4,), learning_rate=0.03))
+    trainer.train_epochs(100)
+    grid = trainer.decision_grid(100)
+    assert grid.probability.shape == (100, 100)
+    assert grid.x1[0] == pytest.approx(trainer.data.bounds[0][0]) and grid.x2[-1] == pytest.approx(trainer.data.bounds[1][1])
+    assert ((grid.probability >= 0) & (grid.probability <= 1)).all()
+
+    def at(x1, x2):
+        return grid.probability[np.abs(grid.x2 - x2).argmin(), np.abs(grid.x1 - x1).argmin()]
+
+    # XOR learned: corners (0,0), (1,1) are class 0 and (0,1), (1,0) class 1.
+    assert at(0, 0) < 0.5 and at(1, 1) < 0.5 and at(0, 1) > 0.5 and at(1, 0) > 0.5
+
+
+def test_hidden_grids_show_each_hidden_neuron_over_the_plane():
+    trainer = Trainer(RunConfig(hidden_sizes=(4, 3)))
+    grids = trainer.hidden_grids(25)
+    assert [g.shape for g in grids] == [(25, 25, 4), (25, 25, 3)]
+
+
+def test_evaluate_is_deterministic_with_dropout():
+    trainer = Trainer(RunConfig(hidden_sizes=(16,), dropout=0.5))
+    trainer.train(20)
+    assert trainer.evaluate() == trainer.evaluate()
+    assert math.isfinite(trainer.evaluate().test_loss)
