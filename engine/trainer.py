@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from engine.config import RunConfig
+from engine.config import FIELDS, RunConfig
 from engine.datasets import Dataset, make_dataset
 from engine.models import build_mlp, head_for
 from engine.optimizers import make_optimizer
@@ -73,6 +73,9 @@ class Trainer:
     same way on other data (e.g. more than two classes).
     """
 
+    # Settings a running network can take without starting again (see `apply_live`).
+    LIVE_FIELDS = frozenset({"learning_rate", "weight_decay", "batch_size"})
+
     def __init__(self, config: RunConfig, data: Dataset | None = None, record_every: int = 10) -> None:
         self.config = config
         self.record_every = record_every
@@ -93,10 +96,27 @@ class Trainer:
         self._x_all = torch.cat([self._x_train, self._x_test])  # one forward pass evaluates both
         self._t_train = self.head.targets(self._y_train)
         self._t_test = self.head.targets(self._y_test)
+        self._set_batch_size(config)
+        self.reset()
+
+    def _set_batch_size(self, config: RunConfig) -> None:
         n_train = len(self.data.y_train)
         self.batch_size = n_train if config.full_batch else min(int(config.batch_size), n_train)
         self.steps_per_epoch = math.ceil(n_train / self.batch_size)
-        self.reset()
+
+    def apply_live(self, config: RunConfig) -> bool:
+        """Take a new config without restarting if it differs only in `LIVE_FIELDS`
+        (learning rate, L2 weight decay, batch size); returns False, changing nothing,
+        if any other setting differs and the run must start again."""
+        changed = {name for name in FIELDS if getattr(config, name) != getattr(self.config, name)}
+        if not changed <= self.LIVE_FIELDS:
+            return False
+        for group in self.optimizer.param_groups:
+            group["lr"] = config.learning_rate
+            group["weight_decay"] = config.weight_decay
+        self.config = config
+        self._set_batch_size(config)
+        return True
 
     def reset(self) -> None:
         """Back to step 0: fresh weights (same seed, same weights), empty history."""
@@ -114,6 +134,7 @@ class Trainer:
         self.optimizer = make_optimizer(c.optimizer, self.model.parameters(), c.learning_rate, c.weight_decay)
         self.history = History()
         self.step = 0
+        self.examples_seen = 0
         self.diverged = False
         self.message = ""
         self._shuffle = torch.Generator().manual_seed(c.seed + _SHUFFLE_SEED_OFFSET)
@@ -123,7 +144,7 @@ class Trainer:
     @property
     def epoch(self) -> float:
         """Passes over the training set so far (fractional within an epoch)."""
-        return self.step / self.steps_per_epoch
+        return self.examples_seen / len(self._y_train)
 
     def _next_batch(self) -> tuple[Tensor, Tensor]:
         if self.batch_size == len(self._order):
@@ -143,6 +164,7 @@ class Trainer:
         loss.backward()
         self.optimizer.step()
         self.step += 1
+        self.examples_seen += len(x)
         self.history._pending.append(loss.detach())
 
     def _train(self, steps: int, deadline: float) -> int:
@@ -173,6 +195,7 @@ class Trainer:
         undone = last_steps - first_bad - 1
         del pending[len(pending) - undone :]
         self.step -= undone
+        self.examples_seen -= undone * self.batch_size
         self._mark_diverged(float(losses[first_bad]))
         return undone
 

@@ -123,3 +123,22 @@ def test_evaluate_is_deterministic_with_dropout():
     trainer.train(20)
     assert trainer.evaluate() == trainer.evaluate()
     assert math.isfinite(trainer.evaluate().test_loss)
+
+
+def test_learning_rate_l2_and_batch_size_apply_live_without_restarting():
+    trainer = Trainer(RunConfig(batch_size=10, n_points=100, test_fraction=0.5))
+    trainer.train(10)
+    assert trainer.apply_live(trainer.config.replace(learning_rate=0.5, weight_decay=0.01, batch_size=25))
+    assert trainer.step == 10 and trainer.optimizer.param_groups[0]["lr"] == 0.5
+    assert trainer.optimizer.param_groups[0]["weight_decay"] == 0.01
+    assert trainer.steps_per_epoch == 2
+    trainer.train(2)
+    assert trainer.epoch == 3  # 10 steps of 10 and 2 of 25 examples, 50 per epoch
+
+
+def test_architecture_changes_do_not_apply_live():
+    trainer = Trainer(RunConfig())
+    trainer.train(5)
+    assert not trainer.apply_live(trainer.config.replace(hidden_sizes=(8,)))
+    assert not trainer.apply_live(trainer.config.replace(dataset="circle"))
+    assert trainer.config == RunConfig() and trainer.step == 5

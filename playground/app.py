@@ -1,0 +1,19 @@
+"""The neural-network playground: `streamlit run playground/app.py` (or `make run`)."""
+
+import sys
+from pathlib import Path
+
+# Streamlit puts this file's folder on the path; the engine lives one level up.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import streamlit as st  # noqa: E402
+import torch  # noqa: E402
+
+from playground import two_d  # noqa: E402
+
+# One thread per process: the playground's networks are far too small to gain from
+# intra-op parallelism, and a classroom server's cores are better spent on more sessions.
+torch.set_num_threads(1)
+
+st.set_page_config(page_title="Neural-network playground", page_icon="🧠", layout="wide")
+st.navigation([st.Page(two_d.page, title="2D playground", icon="🎯", url_path="playground", default=True)]).run()

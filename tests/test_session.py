@@ -1,0 +1,41 @@
+from engine import RunConfig
+from playground.session import RunSession
+
+
+def test_new_session_shows_step_zero_with_a_snapshot():
+    session = RunSession(RunConfig())
+    assert session.trainer.step == 0 and session.trainer.history.steps == [0]
+
+
+def test_live_settings_keep_the_run_and_say_so():
+    session = RunSession(RunConfig())
+    session.step(20)
+    session.update(session.config.replace(learning_rate=0.1, batch_size=20))
+    assert session.trainer.step == 20
+    assert "Learning rate" in session.notice and "Batch size" in session.notice and "applied live" in session.notice
+
+
+def test_other_settings_restart_the_run_and_say_which():
+    session = RunSession(RunConfig())
+    session.step(20)
+    session.update(session.config.replace(dataset="moons", activation="relu"))
+    assert session.trainer.step == 0 and session.trainer.config.dataset == "moons"
+    assert "Dataset" in session.notice and "Activation" in session.notice and "restarted" in session.notice
+
+
+def test_tick_trains_the_chosen_steps_per_frame_and_records_the_frame():
+    session = RunSession(RunConfig())
+    assert session.tick("10 steps") == 10
+    assert session.tick("1 step") == 1
+    assert session.trainer.history.steps[-1] == 11
+    assert session.tick("max") > 0
+
+
+def test_step_and_reset_pause_the_run():
+    session = RunSession(RunConfig())
+    session.playing = True
+    session.step(3)
+    assert not session.playing and session.trainer.step == 3
+    session.playing = True
+    session.reset()
+    assert not session.playing and session.trainer.step == 0 and session.trainer.history.steps == [0]
