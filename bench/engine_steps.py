@@ -5,7 +5,7 @@ is the loop a student would write: nn.Sequential, torch.optim with its defaults,
 mini-batches, forward/backward/step, nothing recorded. The trainer records every step's
 loss, evaluates on the whole training and test sets and records per-layer gradient norms
 every `record_every` steps. The ratio is the figure: >= 1.0 means recording costs nothing
-a plain loop would not.
+a plain loop would not. Also prints the time to compute a 100x100 decision grid.
 
     .venv/bin/python bench/engine_steps.py
 """
@@ -56,6 +56,15 @@ def trainer_steps_per_second(optimizer: str, record_every: int) -> float:
     return STEPS / (time.perf_counter() - started)
 
 
+def decision_grid_milliseconds(resolution: int = 100, repeats: int = 200) -> float:
+    trainer = Trainer(RunConfig(dataset="xor", hidden_sizes=(8, 8), activation="tanh"))
+    trainer.decision_grid(resolution)  # builds and caches the grid's input points
+    started = time.perf_counter()
+    for _ in range(repeats):
+        trainer.decision_grid(resolution)
+    return 1000 * (time.perf_counter() - started) / repeats
+
+
 def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; 2-8-8-1 tanh, batch 10, "
           f"{STEPS} steps, median of {REPEATS}")
@@ -69,6 +78,7 @@ def main() -> None:
         for record_every in (10, 100):
             ours = statistics.median(trainer_steps_per_second(optimizer, record_every) for _ in range(REPEATS))
             print(f"{optimizer:5s} trainer, record every {record_every:3d}  {ours:7.0f} steps/s  ratio {ours / plain:.2f}")
+    print(f"decision grid 100x100 (2-8-8-1): {decision_grid_milliseconds():.2f} ms (target: well under 10 ms)")
 
 
 if __name__ == "__main__":

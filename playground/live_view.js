@@ -80,6 +80,18 @@ function lineChart(canvas, { title, xs, series, xLabel, yLabel, log = false, yFi
   const [ctx, w, h] = fit(canvas);
   const box = { l: 58, r: w - 12, t: 30, b: h - 38 };
   text(ctx, title, box.l, 18, { size: 15, weight: "600" });
+  const titleEnd = box.l + ctx.measureText(title).width + 16;
+  // Legend entries right-aligned on the title's row, wrapping to rows below it if they collide.
+  ctx.font = `12px ${FONT}`;
+  const entries = series.filter((s) => s.label).map((s) => ({ s, width: ctx.measureText(s.label).width + 30 }));
+  const rows = [[]];
+  let room = box.r - titleEnd;
+  for (const entry of [...entries].reverse()) {
+    if (entry.width > room && rows[rows.length - 1].length) { rows.push([]); room = box.r - box.l; }
+    rows[rows.length - 1].push(entry);
+    room -= entry.width;
+  }
+  box.t += 16 * (rows.length - 1);
   const ys = series.flatMap((s) => s.y).filter((v) => v !== null && isFinite(v) && (!log || v > 0));
   if (!xs || xs.length === 0 || ys.length === 0) {
     text(ctx, "Press Play or Step to start training", (box.l + box.r) / 2, (box.t + box.b) / 2,
@@ -120,28 +132,27 @@ function lineChart(canvas, { title, xs, series, xLabel, yLabel, log = false, yFi
   for (const s of series) {
     ctx.strokeStyle = s.color; ctx.lineWidth = s.width || 2.5; ctx.setLineDash(s.dash || []);
     ctx.beginPath();
-    let pen = false;
+    const ok = (v) => v !== null && isFinite(v) && (!log || v > 0);
     s.y.forEach((v, i) => {
-      if (v === null || !isFinite(v) || (log && v <= 0)) { pen = false; return; }
+      if (!ok(v)) return;
       const x = X(xs[i]), y = Y(v);
-      pen ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
-      pen = true;
+      ok(s.y[i - 1]) ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
+      if (!ok(s.y[i - 1]) && !ok(s.y[i + 1])) ctx.arc(x, y, 1.5, 0, 2 * Math.PI);  // a lone point: a dot
     });
     ctx.stroke();
   }
   ctx.restore();
   ctx.setLineDash([]);
-  // Legend, top right.
-  let lx = box.r;
-  for (const s of [...series].reverse()) {
-    if (!s.label) continue;
-    ctx.font = `12px ${FONT}`;
-    const tw = ctx.measureText(s.label).width;
-    lx -= tw + 30;
-    ctx.strokeStyle = s.color; ctx.lineWidth = 3; ctx.setLineDash(s.dash || []);
-    ctx.beginPath(); ctx.moveTo(lx, 14); ctx.lineTo(lx + 20, 14); ctx.stroke(); ctx.setLineDash([]);
-    text(ctx, s.label, lx + 24, 18, { size: 12 });
-  }
+  rows.forEach((row, r) => {
+    let lx = box.r;
+    for (const { s, width } of row) {
+      lx -= width;
+      const y = 14 + 16 * r;
+      ctx.strokeStyle = s.color; ctx.lineWidth = 3; ctx.setLineDash(s.dash || []);
+      ctx.beginPath(); ctx.moveTo(lx, y); ctx.lineTo(lx + 20, y); ctx.stroke(); ctx.setLineDash([]);
+      text(ctx, s.label, lx + 24, y + 4, { size: 12 });
+    }
+  });
 }
 
 function barChart(canvas, { title, values, labels, yLabel }) {
@@ -162,6 +173,8 @@ function barChart(canvas, { title, values, labels, yLabel }) {
     text(ctx, `1e${e}`, box.l - 6, y, { size: 12, align: "right", base: "middle", color: "#4b5563" });
   }
   const slot = (box.r - box.l) / values.length;
+  ctx.font = `12px ${FONT}`;
+  const fits = labels.every((label) => ctx.measureText(label).width < slot * 0.95);
   values.forEach((v, i) => {
     const x = box.l + slot * i + slot * 0.15, bw = slot * 0.7;
     if (v > 0 && isFinite(v)) {
@@ -169,11 +182,11 @@ function barChart(canvas, { title, values, labels, yLabel }) {
       const y = Y(v);
       ctx.fillRect(x, y, bw, box.b - y);
     }
-    text(ctx, labels[i], x + bw / 2, box.b + 15, { size: 12, align: "center", color: "#4b5563" });
+    text(ctx, fits ? labels[i] : String(i + 1), x + bw / 2, box.b + 15, { size: 12, align: "center", color: "#4b5563" });
   });
   ctx.strokeStyle = "#6b7280"; ctx.lineWidth = 1;
   ctx.beginPath(); ctx.moveTo(box.l, box.t); ctx.lineTo(box.l, box.b); ctx.lineTo(box.r, box.b); ctx.stroke();
-  text(ctx, "layer (input → output)", (box.l + box.r) / 2, h - 6, { size: 12, align: "center", color: "#4b5563" });
+  text(ctx, fits ? "layer (input → output)" : `layer 1 (input) … ${values.length} (output)`, (box.l + box.r) / 2, h - 6, { size: 12, align: "center", color: "#4b5563" });
   ctx.save(); ctx.translate(13, (box.t + box.b) / 2); ctx.rotate(-Math.PI / 2);
   text(ctx, yLabel, 0, 0, { size: 12, align: "center", color: "#4b5563" }); ctx.restore();
 }
