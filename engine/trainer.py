@@ -218,7 +218,7 @@ class Trainer:
         self.message = (
             f"Training diverged at step {self.step}: the loss became {what}. "
             f"The learning rate {lr:g} is too high for {self.config.optimizer}; "
-            f"try about {lr / 10:g} and press Reset."
+            f"try about {lr / 10:g}."
         )
 
     @torch.inference_mode()

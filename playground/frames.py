@@ -42,7 +42,8 @@ class Frame:
             padding = -len(raw) % 4
             chunks.append(raw + b"\0" * padding)
             offset += len(raw) + padding
-        header = json.dumps({**self.header, "blobs": table}, separators=(",", ":")).encode()
+        # allow_nan=False: the browser's JSON.parse rejects NaN, so fail here, loudly, instead.
+        header = json.dumps({**self.header, "blobs": table}, separators=(",", ":"), allow_nan=False).encode()
         header += b" " * (-len(header) % 4)
         return struct.pack("<I", len(header)) + header + b"".join(chunks)
 
@@ -97,8 +98,9 @@ def live_frame(trainer: Trainer, show_test: bool = True, log_loss: bool = False,
     hidden = list(trainer.config.hidden_sizes)
     sizes = [data.n_features, *hidden, trainer.model.linears[-1].out_features]
     shown = [min(n, MAX_NEURONS_SHOWN) for n in sizes]
-    weights = [
-        np.round(layer.weight.detach().numpy()[: shown[i + 1], : shown[i]], 4).ravel().tolist()
+    weights = [  # a diverged network's NaN/inf weights are drawn as zero/huge
+        np.nan_to_num(np.round(layer.weight.detach().numpy()[: shown[i + 1], : shown[i]], 4), nan=0.0,
+                      posinf=1e9, neginf=-1e9).ravel().tolist()
         for i, layer in enumerate(trainer.model.linears)
     ]
     header = {

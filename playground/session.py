@@ -44,7 +44,8 @@ class RunSession:
         if config == self.config:
             return
         changed = [FIELD_LABELS[name] for name in FIELDS if getattr(config, name) != getattr(self.config, name)]
-        if self.trainer.apply_live(config):
+        # A diverged network cannot recover, so even a live setting starts it again.
+        if not self.trainer.diverged and self.trainer.apply_live(config):
             self.notice = f"{', '.join(changed)} changed: applied live, the run continues."
         else:
             self._start(config)

@@ -63,8 +63,8 @@ def page() -> None:
 
     speed, show_test, log_loss = _toolbar(session)
     if session.trainer.diverged:
-        st.error(f"**The run diverged.** {session.trainer.message} A smaller learning rate, an adaptive optimizer "
-                 "such as Adam, or standardised inputs usually help.")
+        st.error(f"**The run diverged.** {session.trainer.message} Lower the learning rate in the sidebar and the "
+                 "run starts again; an adaptive optimizer such as Adam, or standardised inputs, also help.")
     elif session.notice:
         st.info(session.notice)
 

@@ -9,9 +9,14 @@ from typing import Any
 import numpy as np
 
 
+def _reject(constant: str) -> None:
+    raise ValueError(f"{constant} is not valid JSON; the browser's JSON.parse would fail on it")
+
+
 def unpack(payload: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Header and arrays of a frame; as strict as the browser's JSON.parse (no NaN)."""
     (length,) = struct.unpack_from("<I", payload)
-    header = json.loads(payload[4 : 4 + length])
+    header = json.loads(payload[4 : 4 + length], parse_constant=_reject)
     base = 4 + length
     blobs = {name: np.frombuffer(payload[base + offset : base + offset + size], dtype=np.dtype(dtype))
              for name, (offset, size, dtype) in header["blobs"].items()}

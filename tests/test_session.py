@@ -39,3 +39,13 @@ def test_step_and_reset_pause_the_run():
     session.playing = True
     session.reset()
     assert not session.playing and session.trainer.step == 0 and session.trainer.history.steps == [0]
+
+
+def test_lowering_the_learning_rate_after_divergence_starts_a_fresh_run():
+    session = RunSession(RunConfig(hidden_sizes=(8, 8, 8), activation="linear", optimizer="sgd", learning_rate=50.0))
+    session.step(100)
+    assert session.trainer.diverged
+    session.update(session.config.replace(learning_rate=0.01))
+    assert not session.trainer.diverged and session.trainer.step == 0 and "restarted" in session.notice
+    session.step(50)
+    assert not session.trainer.diverged
