@@ -16,6 +16,8 @@ test: $(VENV)/.dev browser
 
 bench: $(VENV)/.dev browser
 	$(PYTHON) bench/engine_steps.py
+	$(PYTHON) bench/ui_fps.py
+	$(PYTHON) bench/mnist.py
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)

@@ -1,6 +1,8 @@
 """Command line: train and inspect a network with no UI.
 
     python -m engine train --dataset xor --hidden 4 --optimizer adam --epochs 100 --json
+    python -m engine train --dataset mnist --model cnn --train-size 10000 --epochs 1
+    python -m engine download-mnist          # only if data/mnist/ is missing or damaged
 
 Flags come from `RunConfig`'s fields (see `python -m engine train --help`). With `--json`
 the last line printed is one JSON object. Bad arguments exit with code 2 and one line
@@ -18,7 +20,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.config import FIELDS, MAX_TRAIN_STEPS, ConfigError, RunConfig
-from engine.trainer import Trainer
+from engine.metrics import confusion_matrix, per_class_accuracy
+from engine.mnist_data import MnistError, download_main
+from engine.trainer import Metrics, Trainer
 
 EXIT_BAD_ARGUMENTS = 2
 
@@ -41,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=100, help="passes over the training set (default 100)")
     train.add_argument("--steps", type=int, default=None, help="train exactly this many mini-batches instead of epochs")
     train.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    commands.add_parser("download-mnist", add_help=False,
+                        help="fetch MNIST into data/mnist/ from the public mirrors (see download-mnist --help)")
     return parser
 
 
@@ -48,13 +54,25 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def run_train(config: RunConfig, steps: int) -> dict[str, Any]:
-    """Train `steps` mini-batches and return the report the CLI prints."""
+def run_train(config: RunConfig, steps: int, progress: bool = False) -> dict[str, Any]:
+    """Train `steps` mini-batches and return the report the CLI prints; with `progress`,
+    a line per epoch goes to stderr (image runs take a while)."""
     started = time.perf_counter()
     trainer = Trainer(config)
-    done = trainer.train(steps)
-    metrics = trainer.evaluate()
-    return {
+    if config.images:  # one snapshot per epoch: each evaluates all 10,000 test images
+        trainer.record_every = trainer.steps_per_epoch
+    done = 0
+    while done < steps and not trainer.diverged:
+        done += trainer.train(min(trainer.steps_per_epoch, steps - done))
+        if trainer.history.steps[-1:] != [trainer.step]:
+            trainer.record()
+        if progress:
+            h = trainer.history
+            print(f"epoch {trainer.epoch:.1f}: train loss {h.train_loss[-1]:.4f}, test accuracy {h.test_acc[-1]:.2%} "
+                  f"({time.perf_counter() - started:.1f} s)", file=sys.stderr, flush=True)
+    h = trainer.history
+    metrics = Metrics(h.train_loss[-1], h.test_loss[-1], h.train_acc[-1], h.test_acc[-1]) if h.steps else trainer.evaluate()
+    report = {
         "config": config.to_dict(),
         "steps": done,
         "epochs": trainer.epoch,
@@ -64,6 +82,11 @@ def run_train(config: RunConfig, steps: int) -> dict[str, Any]:
         "grad_norms": [_finite(g) for g in trainer.grad_norms()],
         "seconds": time.perf_counter() - started,
     }
+    if config.images:
+        predicted = trainer.test_predictions().argmax(axis=1)
+        matrix = confusion_matrix(trainer.data.y_test, predicted, trainer.data.n_classes)
+        report["per_class_acc"] = per_class_accuracy(matrix).tolist()
+    return report
 
 
 def _summary(report: dict[str, Any]) -> str:
@@ -73,20 +96,26 @@ def _summary(report: dict[str, Any]) -> str:
     def show(value: float | None, percent: bool = False) -> str:
         return "n/a" if value is None else (f"{value:.1%}" if percent else f"{value:.4f}")
 
+    network = f"{c['model']} " + (f"conv {'-'.join(map(str, c['conv_channels']))}, " if c["model"] == "cnn" else "")
     lines = [
-        f"{c['dataset']}: hidden {hidden}, {c['activation']}, init {c['init']}, "
+        f"{c['dataset']}: {network}hidden {hidden}, {c['activation']}, init {c['init']}, "
         f"{c['optimizer']} lr {c['learning_rate']:g}, batch {c['batch_size']}, seed {c['seed']}",
         f"trained {report['steps']} steps ({report['epochs']:.1f} epochs) in {report['seconds']:.2f} s",
         f"loss      train {show(f['train_loss'])}   test {show(f['test_loss'])}",
         f"accuracy  train {show(f['train_acc'], True)}   test {show(f['test_acc'], True)}",
         "gradient norm per layer (input first): " + ", ".join(show(g) for g in report["grad_norms"]),
     ]
+    if "per_class_acc" in report:
+        lines.append("test accuracy per digit: " + ", ".join(f"{d}: {a:.1%}" for d, a in enumerate(report["per_class_acc"])))
     if report["diverged"]:
         lines.append("DIVERGED: " + report["message"])
     return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["download-mnist"]:
+        return download_main(argv[1:])
     try:
         args = build_parser().parse_args(argv)
         config = RunConfig.from_dict({name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None})
@@ -99,9 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             trainer_steps = args.epochs * Trainer(config).steps_per_epoch
             if trainer_steps > MAX_TRAIN_STEPS:
                 raise ConfigError(f"{args.epochs} epochs is {trainer_steps} steps; at most {MAX_TRAIN_STEPS} per run")
-    except ConfigError as error:
+    except (ConfigError, MnistError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_ARGUMENTS
-    report = run_train(config, trainer_steps)
+    report = run_train(config, trainer_steps, progress=config.images and not args.json)
     print(json.dumps(report) if args.json else _summary(report))
     return 0

@@ -17,13 +17,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.datasets import DATASETS
-from engine.models import ACTIVATIONS, INITS
+from engine.datasets import DATASETS, IMAGE_DATASETS, IMAGE_SIZE
+from engine.models import ACTIVATIONS, INITS, MODELS
 from engine.optimizers import OPTIMIZERS
 
 # Caps for a shared classroom server: one run must stay small and fast on a 2-core CPU.
 MAX_HIDDEN_LAYERS = 10
-MAX_LAYER_WIDTH = 64
+MAX_LAYER_WIDTH = 64  # 2D data
+MAX_IMAGE_LAYER_WIDTH = 512  # images: 784 inputs need wider layers
+MAX_CONV_BLOCKS = 3
+MAX_CONV_CHANNELS = 64
+MIN_TRAIN_IMAGES = 100
+MAX_TRAIN_IMAGES = 60_000
 MIN_POINTS = 10
 MAX_POINTS = 5_000
 MAX_NOISE = 1.0
@@ -45,10 +50,12 @@ def _flag(name: str, help: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything that defines a 2D training run. Same config, same run."""
+    """Everything that defines a training run, on 2D points or on images. Same config,
+    same run. Settings that do not apply to the chosen data (noise for images, conv
+    blocks for 2D points) are ignored."""
 
     # Data
-    dataset: str = field(default="xor", metadata=_flag("--dataset", "2D dataset: " + ", ".join(DATASETS)))
+    dataset: str = field(default="xor", metadata=_flag("--dataset", "dataset: " + ", ".join([*DATASETS, *IMAGE_DATASETS])))
     n_points: int = field(default=200, metadata=_flag("--points", f"number of points, {MIN_POINTS}-{MAX_POINTS}"))
     noise: float = field(default=0.1, metadata=_flag("--noise", f"noise (std of added Gaussian), 0-{MAX_NOISE}"))
     test_fraction: float = field(default=0.5, metadata=_flag("--test-fraction", "share of points held out for testing, 0.1-0.9"))
@@ -58,7 +65,13 @@ class RunConfig:
     standardize: bool = field(
         default=False, metadata=_flag("--standardize", "scale inputs to mean 0, std 1 (fit on the training set)")
     )
+    train_size: int = field(
+        default=10_000, metadata=_flag("--train-size", f"images: training images used, {MIN_TRAIN_IMAGES}-{MAX_TRAIN_IMAGES}")
+    )
     # Network
+    model: str = field(
+        default="mlp", metadata=_flag("--model", "softmax (one layer, no hidden), mlp, or cnn (images only)")
+    )
     hidden_sizes: tuple[int, ...] = field(
         default=(4, 4), metadata=_flag("--hidden", 'hidden layer widths, e.g. "4,4"; "" = no hidden layer (perceptron)')
     )
@@ -66,6 +79,14 @@ class RunConfig:
     init: str = field(default="auto", metadata=_flag("--init", "weight initialisation: " + ", ".join(INITS)))
     init_std: float = field(default=0.1, metadata=_flag("--init-std", "std of the 'normal' initialisation"))
     dropout: float = field(default=0.0, metadata=_flag("--dropout", "dropout rate after each hidden activation, 0 <= p < 1"))
+    conv_channels: tuple[int, ...] = field(
+        default=(8, 16), metadata=_flag("--channels", 'cnn: channels of each conv block, e.g. "8,16"')
+    )
+    convs_per_block: int = field(
+        default=1, metadata=_flag("--convs-per-block", "cnn: convolutions before each 2x2 max-pool (2 = VGG style)")
+    )
+    kernel_size: int = field(default=5, metadata=_flag("--kernel", "cnn: convolution kernel size, 3 or 5"))
+    padding: str = field(default="same", metadata=_flag("--padding", "cnn: same (zero padding keeps the size) or valid"))
     # Training
     optimizer: str = field(default="adam", metadata=_flag("--optimizer", "optimizer: " + ", ".join(OPTIMIZERS)))
     learning_rate: float | None = field(default=None, metadata=_flag("--lr", "learning rate (default: the optimizer's own)"))
@@ -78,13 +99,21 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.learning_rate is None and self.optimizer in OPTIMIZERS:
             object.__setattr__(self, "learning_rate", OPTIMIZERS[self.optimizer].default_lr)
-        if isinstance(self.hidden_sizes, list):
-            object.__setattr__(self, "hidden_sizes", tuple(self.hidden_sizes))
+        for name in ("hidden_sizes", "conv_channels"):
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
+        if self.model == "softmax":  # one weighted layer: no hidden layers by definition
+            object.__setattr__(self, "hidden_sizes", ())
         _validate(self)
 
     @property
     def full_batch(self) -> bool:
         return self.batch_size == FULL_BATCH
+
+    @property
+    def images(self) -> bool:
+        """True for image data (MNIST), False for 2D points."""
+        return self.dataset in IMAGE_DATASETS
 
     def replace(self, **changes: Any) -> RunConfig:
         """A copy with some fields changed (validated). Changing the optimizer alone
@@ -94,10 +123,8 @@ class RunConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready values: hidden sizes as a list, everything else as is."""
-        values = dataclasses.asdict(self)
-        values["hidden_sizes"] = list(self.hidden_sizes)
-        return values
+        """JSON-ready values: layer lists as lists, everything else as is."""
+        return {name: list(value) if isinstance(value, tuple) else value for name, value in dataclasses.asdict(self).items()}
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> RunConfig:
@@ -155,7 +182,7 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in parts)
     except ValueError:
-        raise ConfigError(f'hidden_sizes must be comma-separated whole numbers like "4,4" or "" for none, got {text!r}') from None
+        raise ConfigError(f'expected comma-separated whole numbers like "4,4" ("" for none), got {text!r}') from None
 
 
 def _parse_batch(text: str) -> int | str:
@@ -224,46 +251,56 @@ def _choice(name: str, value: Any, registry: Mapping[str, Any]) -> None:
     _check(value in registry, f"unknown {name} {value!r}; choose one of: {', '.join(registry)}")
 
 
+def conv_output_size(c: RunConfig) -> int:
+    """Side of the feature maps after the conv blocks (0 if they shrink to nothing)."""
+    side = IMAGE_SIZE
+    for _ in c.conv_channels:
+        for _ in range(c.convs_per_block):
+            side -= 0 if c.padding == "same" else c.kernel_size - 1
+        side = side // 2 if side > 0 else 0
+    return max(side, 0)
+
+
 def _validate(c: RunConfig) -> None:
-    _choice("dataset", c.dataset, DATASETS)
+    _choice("dataset", c.dataset, {**DATASETS, **IMAGE_DATASETS})
+    _choice("model", c.model, MODELS)
     _choice("activation", c.activation, ACTIVATIONS)
     _choice("init", c.init, INITS)
     _choice("optimizer", c.optimizer, OPTIMIZERS)
-    _check(
-        _is_int(c.n_points) and MIN_POINTS <= c.n_points <= MAX_POINTS,
-        f"n_points must be a whole number from {MIN_POINTS} to {MAX_POINTS}, got {c.n_points!r}",
-    )
+    _check(_is_int(c.n_points) and MIN_POINTS <= c.n_points <= MAX_POINTS,
+           f"n_points must be a whole number from {MIN_POINTS} to {MAX_POINTS}, got {c.n_points!r}")
+    _check(_is_int(c.train_size) and MIN_TRAIN_IMAGES <= c.train_size <= MAX_TRAIN_IMAGES,
+           f"train_size must be a whole number from {MIN_TRAIN_IMAGES} to {MAX_TRAIN_IMAGES}, got {c.train_size!r}")
     _check(_is_number(c.noise) and 0 <= c.noise <= MAX_NOISE, f"noise must be from 0 to {MAX_NOISE}, got {c.noise!r}")
-    _check(
-        _is_number(c.test_fraction) and 0.1 <= c.test_fraction <= 0.9,
-        f"test_fraction must be from 0.1 to 0.9, got {c.test_fraction!r}",
-    )
-    _check(
-        _is_number(c.input_scale) and 0 < c.input_scale <= MAX_INPUT_SCALE,
-        f"input_scale must be > 0 and <= {MAX_INPUT_SCALE:g}, got {c.input_scale!r}",
-    )
+    _check(_is_number(c.test_fraction) and 0.1 <= c.test_fraction <= 0.9,
+           f"test_fraction must be from 0.1 to 0.9, got {c.test_fraction!r}")
+    _check(_is_number(c.input_scale) and 0 < c.input_scale <= MAX_INPUT_SCALE,
+           f"input_scale must be > 0 and <= {MAX_INPUT_SCALE:g}, got {c.input_scale!r}")
     _check(isinstance(c.standardize, bool), f"standardize must be true or false, got {c.standardize!r}")
-    _check(
-        isinstance(c.hidden_sizes, tuple) and all(_is_int(w) for w in c.hidden_sizes),
-        f"hidden_sizes must be a list of whole numbers, got {c.hidden_sizes!r}",
-    )
-    _check(
-        len(c.hidden_sizes) <= MAX_HIDDEN_LAYERS,
-        f"at most {MAX_HIDDEN_LAYERS} hidden layers on a shared server, got {len(c.hidden_sizes)}",
-    )
-    _check(
-        all(1 <= w <= MAX_LAYER_WIDTH for w in c.hidden_sizes),
-        f"each hidden layer needs 1 to {MAX_LAYER_WIDTH} neurons, got {list(c.hidden_sizes)}",
-    )
+    _check(isinstance(c.hidden_sizes, tuple) and all(_is_int(w) for w in c.hidden_sizes),
+           f"hidden_sizes must be a list of whole numbers, got {c.hidden_sizes!r}")
+    _check(len(c.hidden_sizes) <= MAX_HIDDEN_LAYERS,
+           f"at most {MAX_HIDDEN_LAYERS} hidden layers on a shared server, got {len(c.hidden_sizes)}")
+    max_width = MAX_IMAGE_LAYER_WIDTH if c.images else MAX_LAYER_WIDTH
+    _check(all(1 <= w <= max_width for w in c.hidden_sizes),
+           f"each hidden layer needs 1 to {max_width} neurons, got {list(c.hidden_sizes)}")
     _check(_is_number(c.init_std) and 0 <= c.init_std <= 10, f"init_std must be from 0 to 10, got {c.init_std!r}")
     _check(_is_number(c.dropout) and 0 <= c.dropout < 1, f"dropout must satisfy 0 <= p < 1, got {c.dropout!r}")
-    _check(
-        _is_number(c.learning_rate) and 0 < c.learning_rate <= MAX_LEARNING_RATE,
-        f"learning_rate must be > 0 and <= {MAX_LEARNING_RATE:g}, got {c.learning_rate!r}",
-    )
-    _check(
-        c.batch_size == FULL_BATCH or (_is_int(c.batch_size) and c.batch_size >= 1),
-        f'batch_size must be a whole number >= 1 or "{FULL_BATCH}", got {c.batch_size!r}',
-    )
+    _check(_is_number(c.learning_rate) and 0 < c.learning_rate <= MAX_LEARNING_RATE,
+           f"learning_rate must be > 0 and <= {MAX_LEARNING_RATE:g}, got {c.learning_rate!r}")
+    _check(c.batch_size == FULL_BATCH or (_is_int(c.batch_size) and c.batch_size >= 1),
+           f'batch_size must be a whole number >= 1 or "{FULL_BATCH}", got {c.batch_size!r}')
     _check(_is_number(c.weight_decay) and 0 <= c.weight_decay <= 1, f"weight_decay must be from 0 to 1, got {c.weight_decay!r}")
     _check(_is_int(c.seed) and 0 <= c.seed <= MAX_SEED, f"seed must be a whole number from 0 to {MAX_SEED}, got {c.seed!r}")
+    _check(isinstance(c.conv_channels, tuple) and all(_is_int(n) for n in c.conv_channels),
+           f"conv_channels must be a list of whole numbers, got {c.conv_channels!r}")
+    _check(1 <= len(c.conv_channels) <= MAX_CONV_BLOCKS and all(1 <= n <= MAX_CONV_CHANNELS for n in c.conv_channels),
+           f"conv_channels needs 1 to {MAX_CONV_BLOCKS} blocks of 1 to {MAX_CONV_CHANNELS} channels, got {list(c.conv_channels)}")
+    _check(c.convs_per_block in (1, 2), f"convs_per_block must be 1 or 2, got {c.convs_per_block!r}")
+    _check(c.kernel_size in (3, 5), f"kernel_size must be 3 or 5, got {c.kernel_size!r}")
+    _check(c.padding in ("same", "valid"), f"padding must be same or valid, got {c.padding!r}")
+    if c.model == "cnn":
+        _check(c.images, f"a cnn needs image data (dataset {', '.join(IMAGE_DATASETS)}), not {c.dataset!r}")
+        _check(conv_output_size(c) >= 1,
+               f"with {c.padding} padding and {c.kernel_size}x{c.kernel_size} kernels, {len(c.conv_channels)} blocks "
+               f"shrink the {IMAGE_SIZE}x{IMAGE_SIZE} image to nothing; use fewer blocks or same padding")

@@ -1,14 +1,17 @@
-"""Two-dimensional toy datasets for the playground.
+"""Datasets: two-dimensional toy data, and images (MNIST).
 
-Each generator maps (number of points, noise, random generator) to inputs `x` of
+Each 2D generator maps (number of points, noise, random generator) to inputs `x` of
 shape (n, 2) and 0/1 labels `y`. `make_dataset` adds the train/test split, optional
 input scaling and standardisation, and the bounds a plot of the plane needs.
+`image_dataset` gives MNIST as normalised float32 arrays of shape (n, 1, 28, 28),
+loaded once per process and shared read-only by every run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,12 +30,13 @@ class Dataset:
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    bounds: tuple[tuple[float, float], tuple[float, float]]  # ((x1 min, x1 max), (x2 min, x2 max))
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None  # 2D: ((x1 min, x1 max), (x2 min, x2 max))
     n_classes: int = 2
 
     @property
     def n_features(self) -> int:
-        return self.x_train.shape[1]
+        """Inputs per example: 2 for points, 784 for a 28x28 image."""
+        return int(np.prod(self.x_train.shape[1:]))
 
 
 def _corners(truth_table: tuple[int, int, int, int]) -> Generator:
@@ -144,3 +148,42 @@ def plot_bounds(x: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]
         (float(centre[0] - half), float(centre[0] + half)),
         (float(centre[1] - half), float(centre[1] + half)),
     )
+
+
+IMAGE_SIZE = 28
+# MNIST's training-set pixel mean and std (of pixels / 255), used to normalise the inputs.
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+IMAGE_DATASETS = {"mnist": "handwritten digits 0-9, 28x28 grey"}
+
+
+@lru_cache(maxsize=1)
+def _mnist_normalised() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """All of MNIST as read-only normalised float32 (n, 1, 28, 28) arrays: one copy per
+    process (about 220 MB), shared by every run."""
+    from engine.mnist_data import load_mnist  # here, not at the top: only image runs need the files
+
+    mnist = load_mnist()
+
+    def normalise(images: np.ndarray) -> np.ndarray:
+        x = ((images.astype(np.float32) / 255 - MNIST_MEAN) / MNIST_STD)[:, None, :, :]
+        x.flags.writeable = False
+        return x
+
+    labels = [np.asarray(y, dtype=np.int64) for y in (mnist.train_labels, mnist.test_labels)]
+    for y in labels:
+        y.flags.writeable = False
+    return normalise(mnist.train_images), labels[0], normalise(mnist.test_images), labels[1]
+
+
+def image_dataset(name: str, train_size: int) -> Dataset:
+    """MNIST with the first `train_size` training images (a view, not a copy) and
+    always the full 10,000-image test set."""
+    if name not in IMAGE_DATASETS:
+        raise KeyError(f"unknown image dataset {name!r}; choose one of: {', '.join(IMAGE_DATASETS)}")
+    x_train, y_train, x_test, y_test = _mnist_normalised()
+    return Dataset(x_train[:train_size], y_train[:train_size], x_test, y_test, bounds=None, n_classes=10)
+
+
+def unnormalise(images: np.ndarray) -> np.ndarray:
+    """Normalised images back to grey levels in [0, 1], for showing them."""
+    return np.clip(np.asarray(images) * MNIST_STD + MNIST_MEAN, 0, 1)

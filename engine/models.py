@@ -1,16 +1,21 @@
-"""Networks: activations, weight initialisations, output heads and the MLP.
+"""Networks: activations, weight initialisations, output heads, the MLP and the CNN.
 
-An `MLP` with no hidden layers is a single-layer perceptron (logistic regression):
-one weighted sum of the inputs, so its decision boundary is a straight line.
+An `MLP` with no hidden layers is a single-layer perceptron (logistic regression, or
+softmax regression for more classes): one weighted sum of the inputs, so its decision
+boundary is a straight line. A `ConvNet` puts convolution blocks in front of an MLP.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor, nn
+
+if TYPE_CHECKING:  # engine.config imports this module's registries
+    from engine.config import RunConfig
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "sigmoid": nn.Sigmoid,
@@ -25,38 +30,41 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 # Activations whose derivative is 1 (or close) on the positive side: He initialisation suits them.
 RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu", "gelu"})
 
-Init = Callable[[nn.Linear, str, float, torch.Generator], None]
+# A weighted layer: nn.Linear or nn.Conv2d (both have .weight and .bias).
+Weighted = nn.Linear | nn.Conv2d
+Init = Callable[[Weighted, str, float, torch.Generator], None]
 
 
-def _xavier(linear: nn.Linear, activation: str, std: float, generator: torch.Generator) -> None:
-    nn.init.xavier_uniform_(linear.weight, generator=generator)
-    nn.init.zeros_(linear.bias)
+def _xavier(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
+    nn.init.xavier_uniform_(layer.weight, generator=generator)
+    nn.init.zeros_(layer.bias)
 
 
-def _he(linear: nn.Linear, activation: str, std: float, generator: torch.Generator) -> None:
-    nn.init.kaiming_normal_(linear.weight, nonlinearity="relu", generator=generator)
-    nn.init.zeros_(linear.bias)
+def _he(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
+    nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
+    nn.init.zeros_(layer.bias)
 
 
-def _auto(linear: nn.Linear, activation: str, std: float, generator: torch.Generator) -> None:
-    (_he if activation in RELU_FAMILY else _xavier)(linear, activation, std, generator)
+def _auto(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
+    (_he if activation in RELU_FAMILY else _xavier)(layer, activation, std, generator)
 
 
-def _pytorch(linear: nn.Linear, activation: str, std: float, generator: torch.Generator) -> None:
-    # nn.Linear.reset_parameters, drawing from the run's generator instead of the global one.
-    nn.init.kaiming_uniform_(linear.weight, a=math.sqrt(5), generator=generator)
-    bound = 1 / math.sqrt(linear.in_features)
-    nn.init.uniform_(linear.bias, -bound, bound, generator=generator)
+def _pytorch(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
+    # The layers' own reset_parameters, drawing from the run's generator instead of the global one.
+    nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+    fan_in = layer.weight[0].numel()
+    bound = 1 / math.sqrt(fan_in)
+    nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
 
 
-def _normal(linear: nn.Linear, activation: str, std: float, generator: torch.Generator) -> None:
-    nn.init.normal_(linear.weight, 0.0, std, generator=generator)
-    nn.init.zeros_(linear.bias)
+def _normal(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
+    nn.init.normal_(layer.weight, 0.0, std, generator=generator)
+    nn.init.zeros_(layer.bias)
 
 
-def _zeros(linear: nn.Linear, activation: str, std: float, generator: torch.Generator) -> None:
-    nn.init.zeros_(linear.weight)
-    nn.init.zeros_(linear.bias)
+def _zeros(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
+    nn.init.zeros_(layer.weight)
+    nn.init.zeros_(layer.bias)
 
 
 INITS: dict[str, Init] = {
@@ -118,11 +126,12 @@ class MLP(nn.Module):
         return [layer for layer in self.layers if isinstance(layer, nn.Linear)]
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.layers(x)
+        return self.layers(x.flatten(1))  # an image becomes one long vector of pixels
 
     def hidden_outputs(self, x: Tensor) -> list[Tensor]:
         """Each hidden layer's activations for inputs `x` (no dropout), first layer first."""
         outputs = []
+        x = x.flatten(1)
         for layer in self.layers[:-1]:
             if isinstance(layer, Dropout):
                 continue
@@ -130,6 +139,79 @@ class MLP(nn.Module):
             if not isinstance(layer, nn.Linear):
                 outputs.append(x)
         return outputs
+
+
+class ConvNet(nn.Module):
+    """A convolutional network: conv blocks, then an MLP classifier.
+
+    Each block is `convs_per_block` x (convolution -> activation) and a 2x2 max-pool that
+    halves the picture, keeping the strongest signal; with "same" zero padding a
+    convolution keeps the picture's size. The last block's feature maps are flattened
+    into the fully connected layers (`hidden_sizes`, with dropout), which give the logits.
+    """
+
+    def __init__(
+        self,
+        image_size: int,
+        conv_channels: Sequence[int],
+        hidden_sizes: Sequence[int],
+        out_features: int,
+        activation: str = "relu",
+        dropout: float = 0.0,
+        kernel_size: int = 5,
+        padding: str = "same",
+        convs_per_block: int = 1,
+        generator: torch.Generator | None = None,
+    ) -> None:
+        super().__init__()
+        blocks: list[nn.Module] = []
+        channels, side = 1, image_size
+        for width in conv_channels:
+            for _ in range(convs_per_block):
+                blocks += [nn.Conv2d(channels, width, kernel_size, padding=padding), ACTIVATIONS[activation]()]
+                channels, side = width, side if padding == "same" else side - kernel_size + 1
+            blocks.append(nn.MaxPool2d(2))
+            side //= 2
+        self.features = nn.Sequential(*blocks)
+        self.classifier = MLP(channels * side * side, hidden_sizes, out_features, activation, dropout, generator)
+
+    @property
+    def linears(self) -> list[nn.Linear]:
+        return self.classifier.linears
+
+    @property
+    def convs(self) -> list[nn.Conv2d]:
+        return [layer for layer in self.features if isinstance(layer, nn.Conv2d)]
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.classifier(self.features(x))
+
+    def feature_maps(self, x: Tensor) -> list[tuple[str, Tensor]]:
+        """The picture after each convolution (with its activation) and each pooling,
+        as (stage name, maps of shape (n, channels, side, side))."""
+        stages: list[tuple[str, Tensor]] = []
+        convs = pools = 0
+        for layer in self.features:
+            x = layer(x)
+            if isinstance(layer, nn.MaxPool2d):
+                pools += 1
+                stages.append((f"pool {pools}", x))
+            elif not isinstance(layer, nn.Conv2d):  # the activation after a convolution
+                convs += 1
+                stages.append((f"conv {convs}", x))
+        return stages
+
+
+# Model names as the course says them: a single layer with softmax, a multi-layer
+# perceptron, a convolutional network (images only).
+MODELS = ("softmax", "mlp", "cnn")
+
+
+def _initialise(model: nn.Module, init: str, activation: str, init_std: float, generator: torch.Generator) -> None:
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, (nn.Linear, nn.Conv2d)):
+                INITS[init](layer, activation, init_std, generator)
 
 
 def build_mlp(
@@ -145,9 +227,19 @@ def build_mlp(
     """An initialised MLP; the same seed gives the same weights and the same dropout masks."""
     generator = torch.Generator().manual_seed(seed)
     model = MLP(in_features, hidden_sizes, out_features, activation, dropout, generator)
-    with torch.no_grad():
-        for linear in model.linears:
-            INITS[init](linear, activation, init_std, generator)
+    _initialise(model, init, activation, init_std, generator)
+    return model
+
+
+def build_model(config: RunConfig, in_shape: tuple[int, ...], out_features: int) -> MLP | ConvNet:
+    """The network a config describes, for inputs of shape `in_shape` (one example)."""
+    if config.model != "cnn":  # softmax is an MLP whose config has no hidden layers
+        return build_mlp(math.prod(in_shape), config.hidden_sizes, out_features, config.activation, config.init,
+                         config.init_std, config.dropout, config.seed)
+    generator = torch.Generator().manual_seed(config.seed)
+    model = ConvNet(in_shape[-1], config.conv_channels, config.hidden_sizes, out_features, config.activation,
+                    config.dropout, config.kernel_size, config.padding, config.convs_per_block, generator)
+    _initialise(model, config.init, config.activation, config.init_std, generator)
     return model
 
 

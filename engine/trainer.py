@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,14 +22,29 @@ import torch
 from torch import Tensor
 
 from engine.config import FIELDS, RunConfig
-from engine.datasets import Dataset, make_dataset
-from engine.models import build_mlp, head_for
+from engine.datasets import Dataset, image_dataset, make_dataset
+from engine.models import build_model, head_for
 from engine.optimizers import make_optimizer
 from engine.probes import DecisionGrid, grad_norms, grid_points
 
 # Offset between the seed of the weights/dropout and that of the batch order, so the two
 # random streams differ while both follow the run's one seed.
 _SHUFFLE_SEED_OFFSET = 1_000_003
+# Training sets up to this size are re-evaluated whole at each snapshot (exact, and cheap
+# for 2D points); larger ones (MNIST) report the running mean over the steps since the
+# last snapshot instead, as training loops usually do.
+FULL_EVAL_LIMIT = 5_000
+# Examples per forward pass when evaluating, so a CNN's activations on 10,000 test
+# images never have to fit in memory at once.
+EVAL_BATCH = 1_000
+
+
+def make_data(config: RunConfig) -> Dataset:
+    """The dataset a config describes."""
+    if config.images:
+        return image_dataset(config.dataset, config.train_size)
+    return make_dataset(config.dataset, n_points=config.n_points, noise=config.noise, test_fraction=config.test_fraction,
+                        seed=config.seed, input_scale=config.input_scale, standardize=config.standardize)
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,16 @@ class History:
         return self._batch_loss
 
 
+def _shared_tensor(array: np.ndarray) -> Tensor:
+    """A tensor on the same memory as `array`. Shared datasets are read-only NumPy
+    arrays; torch has no read-only tensors, and the trainer never writes to its data."""
+    if array.flags.writeable:
+        return torch.from_numpy(array)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "The given NumPy array is not writable"
+        return torch.from_numpy(array)
+
+
 class Trainer:
     """Trains one network on one dataset, step by step, recording as it goes.
 
@@ -79,21 +105,13 @@ class Trainer:
     def __init__(self, config: RunConfig, data: Dataset | None = None, record_every: int = 10) -> None:
         self.config = config
         self.record_every = record_every
-        self.data = data or make_dataset(
-            config.dataset,
-            n_points=config.n_points,
-            noise=config.noise,
-            test_fraction=config.test_fraction,
-            seed=config.seed,
-            input_scale=config.input_scale,
-            standardize=config.standardize,
-        )
+        self.data = data or make_data(config)
         self.head = head_for(self.data.n_classes)
-        self._x_train = torch.from_numpy(self.data.x_train)
-        self._x_test = torch.from_numpy(self.data.x_test)
-        self._y_train = torch.from_numpy(self.data.y_train)
-        self._y_test = torch.from_numpy(self.data.y_test)
-        self._x_all = torch.cat([self._x_train, self._x_test])  # one forward pass evaluates both
+        self._x_train, self._x_test, self._y_train, self._y_test = (
+            _shared_tensor(a) for a in (self.data.x_train, self.data.x_test, self.data.y_train, self.data.y_test))
+        self.exact_train_metrics = len(self._y_train) <= FULL_EVAL_LIMIT
+        if self.exact_train_metrics:  # one forward pass evaluates both sets; a copy only small data can afford
+            self._x_all = torch.cat([self._x_train, self._x_test])
         self._t_train = self.head.targets(self._y_train)
         self._t_test = self.head.targets(self._y_test)
         self._set_batch_size(config)
@@ -121,20 +139,12 @@ class Trainer:
     def reset(self) -> None:
         """Back to step 0: fresh weights (same seed, same weights), empty history."""
         c = self.config
-        self.model = build_mlp(
-            self.data.n_features,
-            c.hidden_sizes,
-            self.head.n_outputs(self.data.n_classes),
-            c.activation,
-            c.init,
-            init_std=c.init_std,
-            dropout=c.dropout,
-            seed=c.seed,
-        )
+        self.model = build_model(c, tuple(self.data.x_train.shape[1:]), self.head.n_outputs(self.data.n_classes))
         self.optimizer = make_optimizer(c.optimizer, self.model.parameters(), c.learning_rate, c.weight_decay)
         self.history = History()
         self.step = 0
         self.examples_seen = 0
+        self._running = torch.zeros(3)  # since the last snapshot: summed loss, correct, examples
         self.diverged = False
         self.message = ""
         self._shuffle = torch.Generator().manual_seed(c.seed + _SHUFFLE_SEED_OFFSET)
@@ -159,13 +169,18 @@ class Trainer:
     def _train_step(self) -> None:
         """One mini-batch: forward, loss, backward, update."""
         x, target = self._next_batch()
-        loss = self.head.loss(self.model(x), target)
+        logits = self.model(x)
+        loss = self.head.loss(logits, target)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         self.step += 1
         self.examples_seen += len(x)
         self.history._pending.append(loss.detach())
+        if not self.exact_train_metrics:
+            with torch.no_grad():
+                correct = (self.head.predictions(logits) == self._labels_of(target)).sum()
+                self._running += torch.stack([loss.detach() * len(x), correct, torch.tensor(len(x))])
 
     def _train(self, steps: int, deadline: float) -> int:
         # Steps run in chunks that end at the next record point; each chunk's losses are
@@ -221,23 +236,43 @@ class Trainer:
             f"try about {lr / 10:g}."
         )
 
+    def _labels_of(self, target: Tensor) -> Tensor:
+        return target.squeeze(1).long() if target.dim() == 2 else target
+
     @torch.inference_mode()
-    def evaluate(self) -> Metrics:
-        """Loss and accuracy on the whole training and test sets, without dropout."""
+    def logits(self, x: Tensor) -> Tensor:
+        """The model's outputs for inputs `x`, in evaluation mode (no dropout), in batches."""
         self.model.eval()
         try:
-            logits = self.model(self._x_all)
+            return torch.cat([self.model(x[i : i + EVAL_BATCH]) for i in range(0, len(x), EVAL_BATCH)])
         finally:
             self.model.train()
-        n_train = len(self._y_train)
-        train, test = logits[:n_train], logits[n_train:]
-        figures = torch.stack([
-            self.head.loss(train, self._t_train),
-            self.head.loss(test, self._t_test),
-            (self.head.predictions(train) == self._y_train).float().mean(),
-            (self.head.predictions(test) == self._y_test).float().mean(),
-        ])
+
+    @torch.inference_mode()
+    def evaluate(self) -> Metrics:
+        """Loss and accuracy on the whole test set and on the training set, without
+        dropout; for a large training set, the running mean since the last snapshot."""
+        def loss_and_accuracy(logits: Tensor, targets: Tensor, labels: Tensor) -> list[Tensor]:
+            return [self.head.loss(logits, targets), (self.head.predictions(logits) == labels).float().mean()]
+
+        if self.exact_train_metrics:
+            logits = self.logits(self._x_all)
+            n_train = len(self._y_train)
+            train = loss_and_accuracy(logits[:n_train], self._t_train, self._y_train)
+            test = loss_and_accuracy(logits[n_train:], self._t_test, self._y_test)
+        else:
+            test = loss_and_accuracy(self.logits(self._x_test), self._t_test, self._y_test)
+            total_loss, correct, seen = self._running
+            train = [total_loss / seen, correct / seen] if seen > 0 else test
+        figures = torch.stack([train[0], test[0], train[1], test[1]])
         return Metrics(*figures.tolist())
+
+    def test_predictions(self) -> np.ndarray:
+        """The model's class probabilities for every test example, shape (n_test, classes)."""
+        probabilities = self.head.probabilities(self.logits(self._x_test))
+        if probabilities.dim() == 1:  # two classes: P(class 1) -> [P(0), P(1)]
+            probabilities = torch.stack([1 - probabilities, probabilities], dim=1)
+        return probabilities.numpy()
 
     def grad_norms(self) -> list[float]:
         """L2 norm of each weight matrix's gradient at the last step, input layer first."""
@@ -246,6 +281,7 @@ class Trainer:
     def record(self) -> None:
         """Append a snapshot of the current state to the history."""
         metrics = self.evaluate()
+        self._running.zero_()
         h = self.history
         h.steps.append(self.step)
         h.epochs.append(self.epoch)
@@ -255,20 +291,21 @@ class Trainer:
         h.test_acc.append(metrics.test_acc)
         h.grad_norms.append(self.grad_norms())
 
+    def _plane(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        if self.data.bounds is None:
+            raise ValueError("decision grids need 2D data; this run trains on images")
+        return self.data.bounds
+
     @torch.inference_mode()
     def decision_grid(self, resolution: int = 100) -> DecisionGrid:
         """The model's probability over a `resolution` x `resolution` grid covering the data."""
-        x1, x2, points = grid_points(self.data.bounds, resolution)
-        self.model.eval()
-        try:
-            probability = self.head.probabilities(self.model(points)).numpy()
-        finally:
-            self.model.train()
+        x1, x2, points = grid_points(self._plane(), resolution)
+        probability = self.head.probabilities(self.logits(points)).numpy()
         return DecisionGrid(x1, x2, probability.reshape(resolution, resolution, *probability.shape[1:]))
 
     @torch.inference_mode()
     def hidden_grids(self, resolution: int = 40) -> list[np.ndarray]:
         """Each hidden layer's activations over the plane, shape (res, res, width) per
         layer: what each hidden neuron responds to."""
-        _, _, points = grid_points(self.data.bounds, resolution)
+        _, _, points = grid_points(self._plane(), resolution)
         return [h.numpy().reshape(resolution, resolution, -1) for h in self.model.hidden_outputs(points)]

@@ -9,11 +9,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import streamlit as st  # noqa: E402
 import torch  # noqa: E402
 
-from playground import two_d  # noqa: E402
-
 # One thread per process: the playground's networks are far too small to gain from
 # intra-op parallelism, and a classroom server's cores are better spent on more sessions.
 torch.set_num_threads(1)
 
 st.set_page_config(page_title="Neural-network playground", page_icon="🧠", layout="wide")
-st.navigation([st.Page(two_d.page, title="2D playground", icon="🎯", url_path="playground", default=True)]).run()
+# Pages are small scripts (so Streamlit's AppTest can switch between them as a browser does).
+st.navigation([
+    st.Page("views/playground_2d.py", title="2D playground", icon=":material/scatter_plot:", url_path="playground",
+            default=True),
+    st.Page("views/mnist.py", title="MNIST lab", icon=":material/draw:", url_path="mnist"),
+]).run()

@@ -80,3 +80,35 @@ def test_every_field_has_a_cli_flag_and_help():
     flags = [f.metadata["flag"] for f in FIELDS.values()]
     assert len(set(flags)) == len(flags)
     assert all(f.metadata["help"] for f in FIELDS.values())
+
+
+def test_image_settings_round_trip_and_are_json_ready():
+    config = RunConfig(dataset="mnist", model="cnn", conv_channels=(16, 32), convs_per_block=2, kernel_size=3,
+                       hidden_sizes=(128,), train_size=1000)
+    values = config.to_dict()
+    assert values["conv_channels"] == [16, 32] and values["hidden_sizes"] == [128]
+    assert RunConfig.from_dict(values) == config
+    assert RunConfig.from_query(config.to_query()) == (config, [])
+
+
+@pytest.mark.parametrize(
+    "changes, mentions",
+    [
+        ({"dataset": "xor", "model": "cnn"}, "needs image data"),
+        ({"dataset": "mnist", "model": "cnn", "conv_channels": (8, 8, 8), "padding": "valid"}, "to nothing"),
+        ({"dataset": "mnist", "model": "cnn", "conv_channels": (8,) * 4}, "blocks"),
+        ({"dataset": "mnist", "model": "cnn", "kernel_size": 4}, "kernel_size"),
+        ({"dataset": "mnist", "model": "cnn", "padding": "full"}, "padding"),
+        ({"dataset": "mnist", "train_size": 50}, "train_size"),
+        ({"dataset": "mnist", "hidden_sizes": (1024,)}, "1 to 512"),
+        ({"model": "transformer"}, "model"),
+    ],
+)
+def test_invalid_image_settings_raise_config_error(changes, mentions):
+    with pytest.raises(ConfigError, match=mentions):
+        RunConfig(**changes)
+
+
+def test_softmax_model_has_no_hidden_layers_and_wide_layers_are_fine_for_images():
+    assert RunConfig(dataset="mnist", model="softmax", hidden_sizes=(64,)).hidden_sizes == ()
+    assert RunConfig(dataset="mnist", hidden_sizes=(256, 128)).hidden_sizes == (256, 128)

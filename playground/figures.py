@@ -1,0 +1,111 @@
+"""Plotly figures for the MNIST lab, built by plain functions from engine data."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+TRAIN_COLOUR, TEST_COLOUR = "#0072B2", "#E69F00"  # Okabe-Ito: readable for colour-blind viewers
+LAYER_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, height: int = 320) -> go.Figure:
+    figure.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=50, b=50), font=dict(size=14),
+                         legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0))
+    figure.update_xaxes(title=x_title)
+    figure.update_yaxes(title=y_title)
+    return figure
+
+
+def smooth(values: Sequence[float], window: int = 25) -> np.ndarray:
+    """Moving average, so the noisy per-batch loss reads as a trend."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return values
+    window = max(1, min(window, len(values) // 5 or 1))
+    kernel = np.ones(window) / window
+    return np.convolve(values, kernel, mode="valid")
+
+
+def loss_figure(batch_loss: Sequence[float], steps_per_epoch: int, epochs: Sequence[float],
+                test_loss: Sequence[float]) -> go.Figure:
+    """Training loss per mini-batch (smoothed) and test loss at each snapshot, by epoch."""
+    smoothed = smooth(batch_loss)
+    x = (np.arange(len(smoothed)) + (len(batch_loss) - len(smoothed)) + 1) / steps_per_epoch
+    figure = go.Figure([
+        go.Scatter(x=x, y=smoothed, name="train (per batch, smoothed)", line=dict(color=TRAIN_COLOUR, width=3)),
+        go.Scatter(x=list(epochs), y=list(test_loss), name="test (10,000 images)", mode="lines+markers",
+                   line=dict(color=TEST_COLOUR, width=3, dash="dash"), marker=dict(size=9)),
+    ])
+    return _layout(figure, "Loss", "epoch", "cross-entropy loss", height=360)
+
+
+def accuracy_figure(epochs: Sequence[float], train_acc: Sequence[float], test_acc: Sequence[float]) -> go.Figure:
+    figure = go.Figure([
+        go.Scatter(x=list(epochs), y=list(train_acc), name="train (mean over the epoch, while learning)",
+                   mode="lines+markers",
+                   line=dict(color=TRAIN_COLOUR, width=3), marker=dict(size=9)),
+        go.Scatter(x=list(epochs), y=list(test_acc), name="test (at the epoch's end)", mode="lines+markers",
+                   line=dict(color=TEST_COLOUR, width=3, dash="dash"), marker=dict(size=9)),
+    ])
+    figure.update_yaxes(tickformat=".1%")
+    return _layout(figure, "Accuracy", "epoch", "accuracy", height=360)
+
+
+def gradient_figure(names: Sequence[str], norms: Sequence[float]) -> go.Figure:
+    """Each layer's weight-gradient size at the last step, input layer first (log scale)."""
+    figure = go.Figure(go.Bar(x=list(names), y=list(norms), marker_color=LAYER_COLOURS[: len(names)] * 4))
+    figure.update_yaxes(type="log")
+    return _layout(figure, "Gradient per layer (last step)", "layer (input → output)", "gradient norm (log)")
+
+
+def confusion_figure(matrix: np.ndarray) -> go.Figure:
+    """Confusion matrix: rows are the true digits, columns the predicted ones."""
+    share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    digits = [str(d) for d in range(len(matrix))]
+    figure = go.Figure(go.Heatmap(
+        z=np.sqrt(share), x=digits, y=digits, text=matrix, texttemplate="%{text}", colorscale="Blues", showscale=False,
+        hovertemplate="true %{y}, predicted %{x}: %{text} images<extra></extra>"))
+    figure.update_yaxes(autorange="reversed", type="category")
+    figure.update_xaxes(type="category", side="bottom")
+    return _layout(figure, "Confusion matrix (10,000 test images)", "predicted digit", "true digit", height=520)
+
+
+def probabilities_figure(probabilities: np.ndarray, label: int | None = None) -> go.Figure:
+    """The softmax output: one bar per digit, the true digit (if known) highlighted."""
+    colours = [TEST_COLOUR if d == label else TRAIN_COLOUR for d in range(len(probabilities))]
+    figure = go.Figure(go.Bar(x=[str(d) for d in range(len(probabilities))], y=probabilities, marker_color=colours,
+                              text=[f"{p:.0%}" for p in probabilities], textposition="outside"))
+    figure.update_yaxes(range=[0, 1.15], tickformat=".0%")
+    return _layout(figure, "Softmax output", "digit", "probability", height=300)
+
+
+def tile(images: np.ndarray, columns: int, gap: int = 2, scale: int = 1) -> np.ndarray:
+    """Grey images (n, h, w) in [0, 1] laid out on a white grid, enlarged `scale` times."""
+    n, h, w = images.shape
+    rows = -(-n // columns)
+    sheet = np.ones((rows * (h + gap) - gap, columns * (w + gap) - gap), dtype=np.float32)
+    for i, image in enumerate(images):
+        r, c = divmod(i, columns)
+        sheet[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = image
+    return np.kron(sheet, np.ones((scale, scale), dtype=np.float32))
+
+
+def rescale(images: np.ndarray) -> np.ndarray:
+    """Each image (filter or feature map) stretched to [0, 1] on its own, to show its pattern."""
+    low = images.min(axis=(-2, -1), keepdims=True)
+    span = images.max(axis=(-2, -1), keepdims=True) - low
+    return np.where(span > 1e-8, (images - low) / np.where(span > 1e-8, span, 1), 0.5)
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """A grey image in [0, 1] as an inline PNG: sent with the page, so quick reruns cannot
+    ask for an image file that has already been replaced (st.image's media files can)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()

@@ -1,0 +1,44 @@
+"""The MNIST lab in a real Chromium: train on a small subset, see the confusion matrix,
+draw a digit and get the network's answer."""
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.test_draw_digit_browser import draw
+
+
+@pytest.fixture(scope="module")
+def page():
+    with running_app() as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(f"{url}/mnist")
+        page.get_by_text("MNIST lab: from one layer to a CNN").wait_for(timeout=60_000)
+        yield page
+        browser.close()
+
+
+def no_exception_box(page: Page) -> bool:
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.first.inner_text()
+    return True
+
+
+def test_training_on_a_small_subset_shows_the_confusion_matrix(page):
+    page.get_by_text("1,000", exact=True).click()
+    page.get_by_role("button", name="Train 1 epoch").click()
+    expect(page.get_by_text("on 10,000 test images")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text("Confusion matrix (10,000 test images)")).to_be_visible(timeout=30_000)
+    assert page.locator(".js-plotly-plot").count() >= 4  # loss, accuracy, gradients, confusion matrix
+    assert no_exception_box(page)
+
+
+def test_a_digit_drawn_with_the_mouse_gets_a_prediction(page):
+    page.get_by_role("tab", name="Draw a digit").click()
+    pad = page.locator("canvas.pad")
+    pad.wait_for(timeout=30_000)
+    pad.scroll_into_view_if_needed()
+    draw(page, pad, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])  # a "1"
+    expect(page.get_by_text("The network says")).to_be_visible(timeout=30_000)
+    assert no_exception_box(page)

@@ -1,0 +1,105 @@
+"""MNIST on the engine: each model's shapes, a short run learns, the CNN's stages, the metrics."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from engine import RunConfig, Trainer
+from engine.metrics import confusion_matrix, mistakes, per_class_accuracy
+from engine.models import ConvNet, build_model
+from engine.presets import MNIST_PRESETS
+from playground.mnist_session import MnistSession
+from tests.conftest import ROOT
+
+IMAGES = torch.zeros(3, 1, 28, 28)
+
+
+@pytest.mark.parametrize("model", ["softmax", "mlp", "cnn"])
+def test_every_model_gives_ten_scores_per_image(model):
+    network = build_model(RunConfig(dataset="mnist", model=model, hidden_sizes=(32,)), (1, 28, 28), 10)
+    assert network(IMAGES).shape == (3, 10)
+
+
+def test_softmax_is_one_weighted_layer_of_784_by_10():
+    network = build_model(RunConfig(dataset="mnist", model="softmax"), (1, 28, 28), 10)
+    assert [tuple(layer.weight.shape) for layer in network.linears] == [(10, 784)]
+
+
+def test_same_padding_keeps_the_size_and_pooling_halves_it():
+    network = ConvNet(28, conv_channels=(4, 8), hidden_sizes=(), out_features=10, kernel_size=5, padding="same")
+    stages = [(name, tuple(maps.shape[1:])) for name, maps in network.feature_maps(IMAGES)]
+    assert stages == [("conv 1", (4, 28, 28)), ("pool 1", (4, 14, 14)), ("conv 2", (8, 14, 14)), ("pool 2", (8, 7, 7))]
+
+
+def test_valid_padding_shrinks_the_picture_at_each_convolution():
+    network = ConvNet(28, conv_channels=(4,), hidden_sizes=(), out_features=10, kernel_size=5, padding="valid",
+                      convs_per_block=2)
+    assert [tuple(maps.shape[2:]) for _, maps in network.feature_maps(IMAGES)] == [(24, 24), (20, 20), (10, 10)]
+    assert network.linears[0].in_features == 4 * 10 * 10
+
+
+@pytest.mark.parametrize("model", ["softmax", "mlp", "cnn"])
+def test_a_short_run_on_a_small_subset_lowers_the_loss(model):
+    trainer = Trainer(RunConfig(dataset="mnist", model=model, hidden_sizes=(32,), train_size=500, batch_size=50,
+                                learning_rate=1e-3, activation="relu"), record_every=10**9)
+    before = trainer.evaluate().test_loss
+    trainer.train_epochs(2)
+    after = trainer.evaluate()
+    assert after.test_loss < 0.8 * before and after.test_acc > 0.5
+
+
+def test_image_runs_share_the_dataset_instead_of_copying_it():
+    first = Trainer(RunConfig(dataset="mnist", train_size=1000))
+    second = Trainer(RunConfig(dataset="mnist", train_size=2000, seed=3))
+    assert np.shares_memory(first.data.x_train, second.data.x_train)
+    assert np.shares_memory(first.data.x_test, second.data.x_test)
+    assert not first.data.x_train.flags.writeable
+    assert len(first.data.y_test) == 10_000  # always the whole test set
+
+
+def test_presets_are_valid_image_runs():
+    assert {"softmax", "mlp", "cnn_quick", "cnn"} <= set(MNIST_PRESETS)
+    assert all(preset.config.images and preset.epochs >= 1 for preset in MNIST_PRESETS.values())
+    assert MNIST_PRESETS["cnn"].config.convs_per_block == 2  # VGG style: conv, conv, pool
+
+
+def test_confusion_matrix_rows_are_truths_and_columns_predictions():
+    labels = np.array([0, 0, 1, 2, 2, 2])
+    predicted = np.array([0, 1, 1, 2, 2, 0])
+    matrix = confusion_matrix(labels, predicted, 3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    np.testing.assert_allclose(per_class_accuracy(matrix), [0.5, 1.0, 2 / 3])
+
+
+def test_mistakes_lists_the_most_confident_errors_first():
+    labels = np.array([0, 1, 1])
+    probabilities = np.array([[0.9, 0.1], [0.6, 0.4], [0.95, 0.05]])
+    found = mistakes(labels, probabilities)
+    assert [(m.index, m.label, m.predicted) for m in found] == [(2, 1, 0), (1, 1, 0)]
+    assert found[0].confidence == pytest.approx(0.95)
+
+
+def test_mnist_session_trains_to_the_target_with_a_snapshot_per_epoch():
+    session = MnistSession(RunConfig(dataset="mnist", model="softmax", train_size=500, batch_size=100))
+    session.start(epochs=2)
+    for _ in range(100):
+        if not session.training:
+            break
+        session.tick(seconds=0.05)
+    trainer = session.trainer
+    assert trainer.epoch == 2 and trainer.history.steps == [5, 10]
+    assert session.images_per_second > 0 and session.test_probabilities().shape == (10_000, 10)
+
+
+def test_cli_trains_mnist_and_reports_accuracy_per_digit():
+    result = subprocess.run([sys.executable, "-m", "engine", "train", "--dataset", "mnist", "--model", "softmax",
+                             "--train-size", "500", "--steps", "20", "--lr", "0.01", "--json"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["steps"] == 20 and report["config"]["model"] == "softmax"
+    assert len(report["per_class_acc"]) == 10 and report["final"]["test_acc"] > 0.5
