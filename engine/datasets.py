@@ -163,16 +163,17 @@ def _mnist_normalised() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     from engine.mnist_data import load_mnist  # here, not at the top: only image runs need the files
 
     mnist = load_mnist()
+    arrays = (normalise(mnist.train_images / 255), np.asarray(mnist.train_labels, dtype=np.int64),
+              normalise(mnist.test_images / 255), np.asarray(mnist.test_labels, dtype=np.int64))
+    for array in arrays:
+        array.flags.writeable = False
+    return arrays
 
-    def normalise(images: np.ndarray) -> np.ndarray:
-        x = ((images.astype(np.float32) / 255 - MNIST_MEAN) / MNIST_STD)[:, None, :, :]
-        x.flags.writeable = False
-        return x
 
-    labels = [np.asarray(y, dtype=np.int64) for y in (mnist.train_labels, mnist.test_labels)]
-    for y in labels:
-        y.flags.writeable = False
-    return normalise(mnist.train_images), labels[0], normalise(mnist.test_images), labels[1]
+def normalise(images: np.ndarray) -> np.ndarray:
+    """Grey images (n, 28, 28) in [0, 1] -> the network's input: (n, 1, 28, 28) float32
+    with MNIST's mean 0 and std 1."""
+    return ((np.asarray(images, dtype=np.float32) - MNIST_MEAN) / MNIST_STD)[:, None, :, :]
 
 
 def image_dataset(name: str, train_size: int) -> Dataset:

@@ -17,6 +17,17 @@ def weight_matrices(model: nn.Module) -> list[Tensor]:
     return [p for name, p in model.named_parameters() if name.endswith("weight")]
 
 
+def layer_names(model: nn.Module) -> list[str]:
+    """A short name for each weighted layer, input layer first: in→h1, h1→h2, ..., hN→out
+    for an MLP; conv1, conv2, ..., fc1, ..., out for a CNN."""
+    convs = getattr(model, "convs", [])
+    n_hidden = len(model.linears) - 1
+    if not convs:
+        nodes = ["in", *(f"h{i + 1}" for i in range(n_hidden)), "out"]
+        return [f"{a}→{b}" for a, b in zip(nodes, nodes[1:])]
+    return [f"conv{i + 1}" for i in range(len(convs))] + [f"fc{i + 1}" for i in range(n_hidden)] + ["out"]
+
+
 def grad_norms(model: nn.Module) -> Tensor:
     """L2 norm of each weight matrix's current gradient, input layer first; 0 where
     no gradient has been computed yet. A tensor, so recording it costs no sync."""

@@ -267,12 +267,28 @@ class Trainer:
         figures = torch.stack([train[0], test[0], train[1], test[1]])
         return Metrics(*figures.tolist())
 
-    def test_predictions(self) -> np.ndarray:
-        """The model's class probabilities for every test example, shape (n_test, classes)."""
-        probabilities = self.head.probabilities(self.logits(self._x_test))
+    def probabilities(self, x: np.ndarray | Tensor) -> np.ndarray:
+        """The model's class probabilities for inputs `x`, shape (n, classes)."""
+        probabilities = self.head.probabilities(self.logits(torch.as_tensor(x)))
         if probabilities.dim() == 1:  # two classes: P(class 1) -> [P(0), P(1)]
             probabilities = torch.stack([1 - probabilities, probabilities], dim=1)
         return probabilities.numpy()
+
+    def test_predictions(self) -> np.ndarray:
+        """The model's class probabilities for every test example, shape (n_test, classes)."""
+        return self.probabilities(self._x_test)
+
+    @torch.inference_mode()
+    def feature_maps(self, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
+        """A CNN's picture of one input image after each conv and pool stage, as
+        (stage name, maps of shape (channels, side, side)); empty for other networks."""
+        if not hasattr(self.model, "feature_maps"):
+            return []
+        self.model.eval()
+        try:
+            return [(name, maps[0].numpy()) for name, maps in self.model.feature_maps(torch.as_tensor(image)[None])]
+        finally:
+            self.model.train()
 
     def grad_norms(self) -> list[float]:
         """L2 norm of each weight matrix's gradient at the last step, input layer first."""

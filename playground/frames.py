@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from engine.probes import layer_names
 from engine.trainer import Trainer
 
 BOUNDARY_RESOLUTION = 100
@@ -67,12 +68,6 @@ def thin(n: int, limit: int = MAX_CURVE_POINTS) -> list[int]:
     return indices if indices[-1] == n - 1 else [*indices, n - 1]
 
 
-def layer_names(n_hidden: int) -> list[str]:
-    """Names of the weight matrices, input layer first: in→h1, h1→h2, ..., hN→out."""
-    nodes = ["in", *(f"h{i + 1}" for i in range(n_hidden)), "out"]
-    return [f"{a}→{b}" for a, b in zip(nodes, nodes[1:])]
-
-
 def _neuron_thumbnails(trainer: Trainer, shown: list[int]) -> np.ndarray:
     """Each shown hidden neuron's activation over the plane, min-max scaled per neuron."""
     if not shown or sum(shown) > MAX_THUMBNAILS:
@@ -121,7 +116,7 @@ def live_frame(trainer: Trainer, show_test: bool = True, log_loss: bool = False,
         },
         "grads": {
             "x": [history.steps[i] for i in keep],
-            "names": layer_names(len(hidden)),
+            "names": layer_names(trainer.model),
             "layers": [[_finite(history.grad_norms[i][layer]) for i in keep] for layer in range(len(sizes) - 1)],
             "now": [_finite(g) for g in trainer.grad_norms()],
         },

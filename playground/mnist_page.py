@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import streamlit as st
-import torch
 
 from engine.config import ConfigError, RunConfig, parse_value
-from engine.datasets import MNIST_MEAN, MNIST_STD, unnormalise
+from engine.datasets import normalise, unnormalise
 from engine.digits import to_mnist
 from engine.metrics import confusion_matrix, mistakes, per_class_accuracy
 from engine.models import ACTIVATIONS, MODELS
 from engine.optimizers import OPTIMIZERS
 from engine.presets import MNIST_PRESETS
+from engine.probes import layer_names
 from playground import figures, labels
 from playground.draw_digit import draw_digit
 from playground.mnist_session import TICK_SECONDS, MnistSession
@@ -125,13 +124,6 @@ def _curves(session: MnistSession) -> None:
                     key="mnist.gradients")
 
 
-def layer_names(model: torch.nn.Module) -> list[str]:
-    """conv1, conv2, ..., fc1, ..., out: one name per weighted layer, input first."""
-    convs = getattr(model, "convs", [])
-    n_fc = len(model.linears) - 1
-    return [f"conv{i + 1}" for i in range(len(convs))] + [f"fc{i + 1}" for i in range(n_fc)] + ["out"]
-
-
 def _mistakes_tab(session: MnistSession) -> None:
     data = session.trainer.data
     probabilities = session.test_probabilities()
@@ -153,7 +145,6 @@ def _mistakes_tab(session: MnistSession) -> None:
 def _inside_tab(session: MnistSession) -> None:
     trainer, data = session.trainer, session.trainer.data
     index = st.number_input("Test image number", 0, len(data.y_test) - 1, value=0, key="mnist.index")
-    image = torch.from_numpy(np.array(data.x_test[index : index + 1]))
     left, right = st.columns([1, 3])
     left.image(unnormalise(data.x_test[index, 0]), width=140, clamp=True, caption=f"true digit: {data.y_test[index]}")
     right.plotly_chart(figures.probabilities_figure(session.test_probabilities()[index], int(data.y_test[index])),
@@ -168,12 +159,7 @@ def _inside_tab(session: MnistSession) -> None:
     st.image(figures.tile(figures.rescale(filters), columns=16, scale=10), clamp=True)
     st.markdown("**Feature maps**: the picture after each stage. Pooling halves it; later maps are smaller and "
                 "more abstract.")
-    with torch.inference_mode():
-        model.eval()
-        stages = model.feature_maps(image)
-        model.train()
-    for name, maps in stages:
-        maps = maps[0].numpy()
+    for name, maps in trainer.feature_maps(data.x_test[index]):
         side = maps.shape[-1]
         st.caption(f"{name}: {maps.shape[0]} maps of {side}x{side}")
         st.image(figures.tile(figures.rescale(maps[:16]), columns=16, scale=max(1, 84 // side)), clamp=True)
@@ -190,8 +176,7 @@ def _draw_tab(session: MnistSession) -> None:
             st.info("Draw a digit on the black pad; the network's answer appears here.")
             return
         digit = to_mnist(drawing)
-        x = torch.from_numpy(((digit - MNIST_MEAN) / MNIST_STD).astype(np.float32))[None, None]
-        probabilities = torch.softmax(session.trainer.logits(x), dim=1)[0].numpy()
+        probabilities = session.trainer.probabilities(normalise(digit[None]))[0]
         guess = int(probabilities.argmax())
         st.markdown(f"### The network says: **{guess}** ({probabilities[guess]:.0%} sure)")
         if session.trainer.step == 0:

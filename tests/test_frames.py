@@ -1,7 +1,8 @@
 import numpy as np
 
 from engine import RunConfig, Trainer
-from playground.frames import MAX_CURVE_POINTS, MAX_NEURONS_SHOWN, THUMBNAIL_RESOLUTION, layer_names, live_frame, thin
+from engine.probes import layer_names
+from playground.frames import MAX_CURVE_POINTS, MAX_NEURONS_SHOWN, THUMBNAIL_RESOLUTION, live_frame, thin
 from playground.session import RunSession
 from tests.frames_util import unpack
 
@@ -13,8 +14,10 @@ def test_thin_keeps_at_most_the_limit_and_always_the_last_point():
 
 
 def test_layer_names_run_from_input_to_output():
-    assert layer_names(0) == ["in→out"]
-    assert layer_names(2) == ["in→h1", "h1→h2", "h2→out"]
+    assert layer_names(Trainer(RunConfig(hidden_sizes=())).model) == ["in→out"]
+    assert layer_names(Trainer(RunConfig(hidden_sizes=(4, 4))).model) == ["in→h1", "h1→h2", "h2→out"]
+    cnn = Trainer(RunConfig(dataset="mnist", model="cnn", conv_channels=(4, 8), hidden_sizes=(16,), train_size=100)).model
+    assert layer_names(cnn) == ["conv1", "conv2", "fc1", "out"]
 
 
 def test_frame_round_trips_through_bytes_with_boundary_points_and_thumbnails():

@@ -103,3 +103,22 @@ def test_cli_trains_mnist_and_reports_accuracy_per_digit():
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["steps"] == 20 and report["config"]["model"] == "softmax"
     assert len(report["per_class_acc"]) == 10 and report["final"]["test_acc"] > 0.5
+
+
+def test_feature_maps_of_one_image_come_from_the_engine_without_dropout():
+    trainer = Trainer(RunConfig(dataset="mnist", model="cnn", conv_channels=(4, 8), dropout=0.5, train_size=100))
+    stages = trainer.feature_maps(trainer.data.x_test[0])
+    assert [(name, maps.shape) for name, maps in stages] == [
+        ("conv 1", (4, 28, 28)), ("pool 1", (4, 14, 14)), ("conv 2", (8, 14, 14)), ("pool 2", (8, 7, 7))]
+    assert trainer.model.training  # back in training mode afterwards
+    assert Trainer(RunConfig(dataset="mnist", train_size=100)).feature_maps(trainer.data.x_test[0]) == []
+
+
+def test_a_drawn_digit_is_normalised_like_mnist_and_classified():
+    from engine.datasets import normalise, unnormalise
+
+    trainer = Trainer(RunConfig(dataset="mnist", model="softmax", train_size=100))
+    digit = unnormalise(trainer.data.x_test[0, 0])  # back to grey levels in [0, 1]
+    np.testing.assert_allclose(normalise(digit[None]), trainer.data.x_test[:1], atol=1e-5)
+    probabilities = trainer.probabilities(normalise(digit[None]))
+    assert probabilities.shape == (1, 10) and probabilities.sum() == pytest.approx(1.0, abs=1e-5)
