@@ -18,6 +18,7 @@ bench: $(VENV)/.dev browser
 	$(PYTHON) bench/engine_steps.py
 	$(PYTHON) bench/ui_fps.py
 	$(PYTHON) bench/mnist.py
+	$(PYTHON) bench/seeds.py
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)

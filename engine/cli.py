@@ -19,9 +19,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from engine.config import FIELDS, MAX_TRAIN_STEPS, ConfigError, RunConfig
 from engine.metrics import confusion_matrix, per_class_accuracy
 from engine.mnist_data import MnistError, download_main
+from engine.seeds import MAX_SEEDS, SeedsTrainer, spread
 from engine.trainer import Metrics, Trainer
 
 EXIT_BAD_ARGUMENTS = 2
@@ -44,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
             train.add_argument(flag, dest=name, default=None, metavar=name.upper(), help=help_text)
     train.add_argument("--epochs", type=int, default=100, help="passes over the training set (default 100)")
     train.add_argument("--steps", type=int, default=None, help="train exactly this many mini-batches instead of epochs")
+    train.add_argument("--seeds", type=int, default=1,
+                       help=f"train this many seeds (seed, seed+1, ...) at once as one batched model, 1-{MAX_SEEDS}; "
+                            "reports their mean and std")
     train.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     commands.add_parser("download-mnist", add_help=False,
                         help="fetch MNIST into data/mnist/ from the public mirrors (see download-mnist --help)")
@@ -89,6 +95,26 @@ def run_train(config: RunConfig, steps: int, progress: bool = False) -> dict[str
     return report
 
 
+def run_seeds(config: RunConfig, steps: int, n_seeds: int) -> dict[str, Any]:
+    """Train `n_seeds` seeds of one config as one batched model; report means and spreads."""
+    started = time.perf_counter()
+    trainer = SeedsTrainer(config, n_seeds, record_every=10**9)
+    trainer.train(steps)
+    figures = trainer.evaluate()
+    return {
+        "config": config.to_dict(),
+        "seeds": trainer.seeds,
+        "steps": steps,
+        "epochs": trainer.epoch,
+        "diverged": bool(trainer.diverged.any()),
+        "final": {name: _finite(spread(values)["mean"]) for name, values in figures.items()},
+        "final_std": {name: _finite(spread(values)["std"]) for name, values in figures.items()},
+        "per_seed": {name: [_finite(v) for v in values.tolist()] for name, values in figures.items()},
+        "grad_norms": [_finite(g) for g in np.nanmean(trainer.grad_norms(), axis=0).tolist()],
+        "seconds": time.perf_counter() - started,
+    }
+
+
 def _summary(report: dict[str, Any]) -> str:
     c, f = report["config"], report["final"]
     hidden = "-".join(map(str, c["hidden_sizes"])) or "none (perceptron)"
@@ -97,12 +123,16 @@ def _summary(report: dict[str, Any]) -> str:
         return "n/a" if value is None else (f"{value:.1%}" if percent else f"{value:.4f}")
 
     network = f"{c['model']} " + (f"conv {'-'.join(map(str, c['conv_channels']))}, " if c["model"] == "cnn" else "")
+    seeds = f"seeds {report['seeds'][0]}-{report['seeds'][-1]}" if "seeds" in report else f"seed {c['seed']}"
     lines = [
         f"{c['dataset']}: {network}hidden {hidden}, {c['activation']}, init {c['init']}, "
-        f"{c['optimizer']} lr {c['learning_rate']:g}, batch {c['batch_size']}, seed {c['seed']}",
+        f"{c['optimizer']} lr {c['learning_rate']:g}, batch {c['batch_size']}, {seeds}",
         f"trained {report['steps']} steps ({report['epochs']:.1f} epochs) in {report['seconds']:.2f} s",
         f"loss      train {show(f['train_loss'])}   test {show(f['test_loss'])}",
         f"accuracy  train {show(f['train_acc'], True)}   test {show(f['test_acc'], True)}",
+        *([f"          (mean of {len(report['seeds'])} seeds; std of test accuracy "
+           f"{show(report['final_std']['test_acc'], True)}, min {show(min(report['per_seed']['test_acc']), True)})"]
+          if "seeds" in report else []),
         "gradient norm per layer (input first): " + ", ".join(show(g) for g in report["grad_norms"]),
     ]
     if "per_class_acc" in report:
@@ -119,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         config = RunConfig.from_dict({name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None})
+        if not 1 <= args.seeds <= MAX_SEEDS:
+            raise ConfigError(f"--seeds must be from 1 to {MAX_SEEDS}, got {args.seeds}")
+        if args.seeds > 1 and config.images:
+            raise ConfigError("--seeds trains 2D networks; image runs train one seed at a time")
         if args.steps is not None and not 1 <= args.steps <= MAX_TRAIN_STEPS:
             raise ConfigError(f"--steps must be from 1 to {MAX_TRAIN_STEPS}, got {args.steps}")
         trainer_steps = args.steps
@@ -131,6 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, MnistError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_ARGUMENTS
-    report = run_train(config, trainer_steps, progress=config.images and not args.json)
+    if args.seeds > 1:
+        report = run_seeds(config, trainer_steps, args.seeds)
+    else:
+        report = run_train(config, trainer_steps, progress=config.images and not args.json)
     print(json.dumps(report) if args.json else _summary(report))
     return 0

@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -49,3 +51,18 @@ def test_bad_arguments_exit_2_with_one_clear_line_and_no_traceback():
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error:"), (args, result.stderr)
         assert "Traceback" not in result.stderr
+
+
+def test_many_seeds_report_their_mean_and_spread():
+    result = run_cli("train", "--dataset", "xor", "--hidden", "", "--seeds", "8", "--epochs", "30", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["seeds"] == list(range(8)) and len(report["per_seed"]["test_acc"]) == 8
+    assert report["final"]["test_acc"] == pytest.approx(sum(report["per_seed"]["test_acc"]) / 8)
+    assert report["final"]["test_acc"] <= 0.65 and report["final_std"]["test_acc"] >= 0  # no seed saves the perceptron
+
+
+def test_bad_seed_counts_exit_2():
+    for args in (["--seeds", "0"], ["--seeds", "33"], ["--dataset", "mnist", "--seeds", "4"]):
+        result = run_cli("train", *args)
+        assert result.returncode == 2 and result.stderr.startswith("error:"), args

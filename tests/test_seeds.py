@@ -1,0 +1,53 @@
+"""Many seeds at once: the batched model is exactly K separate runs."""
+
+import numpy as np
+import pytest
+
+from engine import OPTIMIZERS, RunConfig, Trainer
+from engine.seeds import SeedsTrainer, spread
+
+
+def separate_runs(config: RunConfig, n_seeds: int, steps: int) -> list[Trainer]:
+    data = Trainer(config).data  # every seed trains on the base seed's data
+    runs = [Trainer(config.replace(seed=config.seed + k), data=data) for k in range(n_seeds)]
+    for run in runs:
+        run.train(steps)
+    return runs
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_batched_seeds_give_the_same_losses_as_separate_runs(optimizer):
+    config = RunConfig(dataset="moons", hidden_sizes=(8, 6), activation="tanh", optimizer=optimizer, batch_size=10,
+                       weight_decay=1e-3, seed=3)
+    batched = SeedsTrainer(config, n_seeds=4)
+    batched.train(60)
+    for k, run in enumerate(separate_runs(config, 4, 60)):
+        np.testing.assert_allclose(batched.history.batch_loss[:, k], run.history.batch_loss, rtol=1e-4, atol=1e-6)
+        assert run.evaluate().test_acc == pytest.approx(batched.evaluate()["test_acc"][k], abs=1e-6)
+
+
+def test_dropout_masks_and_full_batch_match_separate_runs_too():
+    for changes in ({"dropout": 0.3}, {"batch_size": "full"}, {"hidden_sizes": ()}, {"activation": "relu", "init": "he"}):
+        config = RunConfig(dataset="circle", hidden_sizes=(8,), seed=1).replace(**changes)
+        batched = SeedsTrainer(config, n_seeds=3)
+        batched.train(25)
+        for k, run in enumerate(separate_runs(config, 3, 25)):
+            np.testing.assert_allclose(batched.history.batch_loss[:, k], run.history.batch_loss, rtol=1e-4, atol=1e-6)
+
+
+def test_each_seed_starts_differently_and_records_its_own_figures():
+    trainer = SeedsTrainer(RunConfig(dataset="xor", hidden_sizes=(4,), learning_rate=0.03), n_seeds=8, record_every=50)
+    trainer.train(500)
+    h = trainer.history
+    assert h.steps == list(range(50, 501, 50))
+    assert np.stack(h.test_acc).shape == (10, 8) and np.stack(h.grad_norms).shape == (10, 8, 2)
+    assert len({float(loss) for loss in h.batch_loss[0]}) == 8  # eight different starting networks
+    summary = spread(h.test_acc[-1])
+    assert summary["min"] <= summary["mean"] <= summary["max"] and summary["mean"] > 0.9
+
+
+def test_image_runs_and_too_many_seeds_are_refused():
+    with pytest.raises(ValueError, match="2D"):
+        SeedsTrainer(RunConfig(dataset="mnist"), n_seeds=2)
+    with pytest.raises(ValueError, match="1 to 32"):
+        SeedsTrainer(RunConfig(), n_seeds=33)
