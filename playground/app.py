@@ -18,5 +18,6 @@ st.set_page_config(page_title="Neural-network playground", page_icon="🧠", lay
 st.navigation([
     st.Page("views/playground_2d.py", title="2D playground", icon=":material/scatter_plot:", url_path="playground",
             default=True),
+    st.Page("views/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
     st.Page("views/mnist.py", title="MNIST lab", icon=":material/draw:", url_path="mnist"),
 ]).run()

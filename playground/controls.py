@@ -67,6 +67,10 @@ def _take_optimizer_default_rate() -> None:
 def sidebar() -> RunConfig | None:
     """Draw the settings and return the config they describe (None if it is invalid,
     after showing why)."""
+    for name in [k for k in st.session_state if isinstance(k, str) and k.startswith("cfg.")]:
+        # Streamlit forgets a widget's value when a run does not draw it (another page, a
+        # hidden layer width); writing it back keeps the settings as the student left them.
+        st.session_state[name] = st.session_state[name]
     with st.sidebar:
         st.subheader("Data")
         st.selectbox("Dataset", list(DATASETS), key=key("dataset"), format_func=labels.DATASETS.get)

@@ -109,3 +109,54 @@ def png_data_uri(image: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+# Two-class colours as on the live 2D view: orange for class 0, blue for class 1, white where undecided.
+BOUNDARY_SCALE = [[0.0, "#f5c97a"], [0.5, "#ffffff"], [1.0, "#7fb3d9"]]
+RUN_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]
+
+
+def boundary_figure(grid, data, title: str, show_test: bool = True) -> go.Figure:
+    """Decision boundary of a 2D run: probability heatmap, the 0.5 contour, train points
+    (filled) and test points (rings)."""
+    figure = go.Figure([
+        go.Heatmap(x=grid.x1, y=grid.x2, z=grid.probability, zmin=0, zmax=1, colorscale=BOUNDARY_SCALE, showscale=False,
+                   hovertemplate="x1 %{x:.2f}, x2 %{y:.2f}: P(blue) %{z:.2f}<extra></extra>"),
+        go.Contour(x=grid.x1, y=grid.x2, z=grid.probability, contours=dict(start=0.5, end=0.5, coloring="none"),
+                   line=dict(color="#111827", width=3), showscale=False, hoverinfo="skip"),
+    ])
+    splits = [("train", data.x_train, data.y_train)] + ([("test", data.x_test, data.y_test)] if show_test else [])
+    for split, x, y in splits:
+        for label, colour in ((0, TEST_COLOUR), (1, TRAIN_COLOUR)):
+            chosen = x[y == label]
+            marker = (dict(color=colour, size=8, line=dict(color="white", width=1)) if split == "train"
+                      else dict(color="white", size=8, line=dict(color=colour, width=2.5)))
+            figure.add_trace(go.Scatter(x=chosen[:, 0], y=chosen[:, 1], mode="markers", marker=marker,
+                                        name=f"{split}, class {label}", showlegend=False))
+    figure.update_yaxes(scaleanchor="x", constrain="domain")
+    figure.update_xaxes(constrain="domain", range=list(data.bounds[0]))
+    figure = _layout(figure, title, "x1", "x2", height=380)
+    figure.update_layout(showlegend=False)
+    return figure
+
+
+def overlay_loss_figure(labels: Sequence[str], histories: Sequence, log: bool = False) -> go.Figure:
+    """Each run's train (solid) and test (dashed) loss, one colour per run."""
+    figure = go.Figure()
+    for label, history, colour in zip(labels, histories, RUN_COLOURS):
+        figure.add_trace(go.Scatter(x=history.steps, y=history.train_loss, name=f"{label} (train)",
+                                    line=dict(color=colour, width=3)))
+        figure.add_trace(go.Scatter(x=history.steps, y=history.test_loss, name=f"{label} (test)",
+                                    line=dict(color=colour, width=3, dash="dash")))
+    if log:
+        figure.update_yaxes(type="log")
+    return _layout(figure, "Loss: train (solid) and test (dashed)", "training step", "loss", height=380)
+
+
+def gradient_bars_figure(names: Sequence[str], norms: Sequence[float], title: str, y_range: tuple[float, float]) -> go.Figure:
+    """One run's per-layer gradient sizes on a log scale fixed by `y_range` (log10 bounds),
+    so runs side by side share a scale."""
+    figure = gradient_figure(names, norms)
+    figure.update_yaxes(range=list(y_range))
+    figure.update_layout(title=title, height=300)
+    return figure

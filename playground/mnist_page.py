@@ -117,10 +117,10 @@ def _curves(session: MnistSession) -> None:
     trainer, h = session.trainer, session.trainer.history
     left, right = st.columns(2)
     left.plotly_chart(figures.loss_figure(h.batch_loss, trainer.steps_per_epoch, h.epochs, h.test_loss),
-                      use_container_width=True, key="mnist.loss")
-    right.plotly_chart(figures.accuracy_figure(h.epochs, h.train_acc, h.test_acc), use_container_width=True,
+                      width="stretch", key="mnist.loss")
+    right.plotly_chart(figures.accuracy_figure(h.epochs, h.train_acc, h.test_acc), width="stretch",
                        key="mnist.accuracy")
-    st.plotly_chart(figures.gradient_figure(layer_names(trainer.model), trainer.grad_norms()), use_container_width=True,
+    st.plotly_chart(figures.gradient_figure(layer_names(trainer.model), trainer.grad_norms()), width="stretch",
                     key="mnist.gradients")
 
 
@@ -129,7 +129,7 @@ def _mistakes_tab(session: MnistSession) -> None:
     probabilities = session.test_probabilities()
     matrix = confusion_matrix(data.y_test, probabilities.argmax(axis=1), 10)
     left, right = st.columns([3, 2])
-    left.plotly_chart(figures.confusion_figure(matrix), use_container_width=True, key="mnist.confusion")
+    left.plotly_chart(figures.confusion_figure(matrix), width="stretch", key="mnist.confusion")
     with right:
         st.markdown("**Test accuracy per digit**")
         for digit, accuracy in enumerate(per_class_accuracy(matrix)):
@@ -148,7 +148,7 @@ def _inside_tab(session: MnistSession) -> None:
     left, right = st.columns([1, 3])
     left.image(unnormalise(data.x_test[index, 0]), width=140, clamp=True, caption=f"true digit: {data.y_test[index]}")
     right.plotly_chart(figures.probabilities_figure(session.test_probabilities()[index], int(data.y_test[index])),
-                       use_container_width=True, key="mnist.probabilities")
+                       width="stretch", key="mnist.probabilities")
     model = trainer.model
     if not hasattr(model, "feature_maps"):
         st.info("Feature maps and filters belong to convolutional networks: choose Model = Convolutional network.")
@@ -182,7 +182,7 @@ def _draw_tab(session: MnistSession) -> None:
         if session.trainer.step == 0:
             st.warning("This network has not been trained yet: its answer is a guess. Press Train first.")
         st.image(figures.png_data_uri(digit), width=112, caption="what the network sees (28x28, centred as MNIST was)")
-        st.plotly_chart(figures.probabilities_figure(probabilities), use_container_width=True, key="mnist.draw_probs")
+        st.plotly_chart(figures.probabilities_figure(probabilities), width="stretch", key="mnist.draw_probs")
 
 
 def page() -> None:
@@ -198,10 +198,10 @@ def page() -> None:
     epochs_wanted = epochs.number_input("Epochs", 1, 20, key=_key("epochs"))
     train.button(f"Train {epochs_wanted} epoch{'s' if epochs_wanted > 1 else ''}", key="mnist.train", type="primary",
                  icon=":material/play_arrow:", disabled=session.training or session.trainer.diverged,
-                 use_container_width=True, on_click=lambda: session.start(int(epochs_wanted)))
+                 width="stretch", on_click=lambda: session.start(int(epochs_wanted)))
     stop.button("Stop", key="mnist.stop", icon=":material/stop:", disabled=not session.training,
-                use_container_width=True, on_click=session.stop)
-    reset.button("Reset", key="mnist.reset", icon=":material/restart_alt:", use_container_width=True,
+                width="stretch", on_click=session.stop)
+    reset.button("Reset", key="mnist.reset", icon=":material/restart_alt:", width="stretch",
                  on_click=lambda: st.session_state.pop(STATE, None))
     if session.trainer.diverged:
         st.error(f"**The run diverged.** {session.trainer.message}")

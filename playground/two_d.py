@@ -26,16 +26,16 @@ def _session() -> RunSession:
 def _toolbar(session: RunSession) -> tuple[str, bool, bool]:
     play, step, epoch, reset, speed, view = st.columns([1.1, 1, 1, 1, 2.2, 2.2], vertical_alignment="bottom")
     if session.playing:
-        play.button("Pause", key="pause", icon=":material/pause:", type="primary", use_container_width=True,
+        play.button("Pause", key="pause", icon=":material/pause:", type="primary", width="stretch",
                     on_click=lambda: setattr(session, "playing", False))
     else:
-        play.button("Play", key="play", icon=":material/play_arrow:", type="primary", use_container_width=True,
+        play.button("Play", key="play", icon=":material/play_arrow:", type="primary", width="stretch",
                     on_click=lambda: setattr(session, "playing", True), disabled=session.trainer.diverged)
-    step.button("Step", key="step", use_container_width=True, on_click=session.step, disabled=session.trainer.diverged,
+    step.button("Step", key="step", width="stretch", on_click=session.step, disabled=session.trainer.diverged,
                 help="Train on one mini-batch.")
-    epoch.button("+1 epoch", key="epoch", use_container_width=True, disabled=session.trainer.diverged,
+    epoch.button("+1 epoch", key="epoch", width="stretch", disabled=session.trainer.diverged,
                  on_click=lambda: session.step(session.trainer.steps_per_epoch), help="One pass over the training points.")
-    reset.button("Reset", key="reset", icon=":material/restart_alt:", use_container_width=True, on_click=session.reset,
+    reset.button("Reset", key="reset", icon=":material/restart_alt:", width="stretch", on_click=session.reset,
                  help="Back to step 0 with the same starting weights.")
     chosen_speed = speed.select_slider("Speed (steps per frame)", list(SPEEDS), value="max", key="speed")
     with view:

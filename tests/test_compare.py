@@ -1,0 +1,52 @@
+import numpy as np
+import pytest
+
+from engine import ConfigError, RunConfig
+from engine.compare import Comparison
+
+
+def test_compared_runs_share_the_data_and_the_seed_and_step_together():
+    comparison = Comparison(RunConfig(dataset="circle", hidden_sizes=(8, 8)), "activation", ["sigmoid", "relu"])
+    sigmoid, relu = comparison.runs
+    assert sigmoid.data is relu.data and sigmoid.config.seed == relu.config.seed
+    assert (sigmoid.config.activation, relu.config.activation) == ("sigmoid", "relu")
+    comparison.train(30)
+    assert sigmoid.step == relu.step == comparison.step == 30
+    assert comparison.train_for(0.05) > 0 and sigmoid.step == relu.step
+
+
+def test_only_the_varied_setting_differs():
+    comparison = Comparison(RunConfig(), "learning_rate", ["0.001", "0.1", "3"])
+    configs = [run.config for run in comparison.runs]
+    assert [c.learning_rate for c in configs] == [0.001, 0.1, 3.0]
+    assert all(c.replace(learning_rate=0.01) == configs[0].replace(learning_rate=0.01) for c in configs)
+    assert comparison.labels == ["learning_rate = 0.001", "learning_rate = 0.1", "learning_rate = 3.0"]
+
+
+def test_varying_the_data_gives_each_run_its_own_data():
+    comparison = Comparison(RunConfig(), "noise", [0.0, 0.3])
+    clean, noisy = comparison.runs
+    assert not np.array_equal(clean.data.x_train, noisy.data.x_train)
+
+
+def test_same_starting_weights_when_the_network_is_the_same():
+    comparison = Comparison(RunConfig(hidden_sizes=(4,)), "optimizer", ["sgd", "adam"])
+    sgd, adam = comparison.runs
+    assert all(np.array_equal(a.detach(), b.detach()) for a, b in zip(sgd.model.parameters(), adam.model.parameters()))
+
+
+def test_a_diverging_run_stops_while_the_others_go_on():
+    comparison = Comparison(RunConfig(hidden_sizes=(8, 8, 8), activation="linear", optimizer="sgd"), "learning_rate",
+                            [0.01, 50.0])
+    comparison.train(100)
+    good, bad = comparison.runs
+    assert bad.diverged and not good.diverged and good.step == 100
+
+
+def test_bad_comparisons_raise_config_error():
+    with pytest.raises(ConfigError, match="2 to 4"):
+        Comparison(RunConfig(), "activation", ["relu"])
+    with pytest.raises(ConfigError, match="unknown setting"):
+        Comparison(RunConfig(), "colour", ["red", "blue"])
+    with pytest.raises(ConfigError, match="activation"):
+        Comparison(RunConfig(), "activation", ["relu", "swish"])
