@@ -19,5 +19,6 @@ st.navigation([
     st.Page("views/playground_2d.py", title="2D playground", icon=":material/scatter_plot:", url_path="playground",
             default=True),
     st.Page("views/compare.py", title="Compare", icon=":material/compare:", url_path="compare"),
+    st.Page("views/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race"),
     st.Page("views/mnist.py", title="MNIST lab", icon=":material/draw:", url_path="mnist"),
 ]).run()

@@ -160,3 +160,52 @@ def gradient_bars_figure(names: Sequence[str], norms: Sequence[float], title: st
     figure.update_yaxes(range=list(y_range))
     figure.update_layout(title=title, height=300)
     return figure
+
+
+OPTIMIZER_COLOURS = {"sgd": "#000000", "momentum": "#E69F00", "nesterov": "#D55E00", "adagrad": "#56B4E9",
+                     "rmsprop": "#009E73", "adadelta": "#CC79A7", "adam": "#0072B2", "nadam": "#9467BD"}
+
+
+def race_figure(grid: tuple[np.ndarray, np.ndarray, np.ndarray], trajectories: dict, shown_steps: int,
+                minima: Sequence[tuple[float, float]], names: dict[str, str], log_contours: bool) -> go.Figure:
+    """The surface's contours with each optimizer's path up to `shown_steps`; an invisible
+    grid of points on top catches clicks (a click picks a new start)."""
+    xs, ys, z = grid
+    figure = go.Figure(go.Contour(x=xs, y=ys, z=z, ncontours=30, colorscale="Greys", reversescale=True, showscale=False,
+                                  line=dict(width=0.5), opacity=0.55, hoverinfo="skip"))
+    step_x, step_y = max(1, len(xs) // 25), max(1, len(ys) // 25)
+    click_x, click_y = np.meshgrid(xs[::step_x], ys[::step_y])
+    figure.add_trace(go.Scatter(x=click_x.ravel(), y=click_y.ravel(), mode="markers", marker=dict(size=10, opacity=0),
+                                hovertemplate="start here: (%{x:.2f}, %{y:.2f})<extra></extra>", showlegend=False,
+                                name="click to start here"))
+    for name, trajectory in trajectories.items():
+        points = trajectory.points[: shown_steps + 1]
+        colour = OPTIMIZER_COLOURS.get(name, "#333333")
+        figure.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines", name=names.get(name, name),
+                                    line=dict(color=colour, width=3)))
+        figure.add_trace(go.Scatter(x=points[-1:, 0], y=points[-1:, 1], mode="markers", showlegend=False,
+                                    marker=dict(color=colour, size=11, line=dict(color="white", width=1.5)),
+                                    hovertemplate=f"{names.get(name, name)}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
+    if trajectories:
+        start = next(iter(trajectories.values())).points[0]
+        figure.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
+                                    marker=dict(symbol="circle-open", size=16, color="#111827", line=dict(width=3))))
+    figure.add_trace(go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers", name="minimum",
+                                marker=dict(symbol="star", size=16, color="#111827")))
+    figure.update_xaxes(range=[xs[0], xs[-1]])
+    figure.update_yaxes(range=[ys[0], ys[-1]])
+    title = "Paths over the loss surface" + (" (contours of log loss)" if log_contours else "")
+    figure = _layout(figure, title, "x", "y", height=560)
+    figure.update_layout(clickmode="event+select", dragmode=False)
+    return figure
+
+
+def race_loss_figure(trajectories: dict, shown_steps: int, names: dict[str, str]) -> go.Figure:
+    """Each optimizer's loss against the step (log scale), up to `shown_steps`."""
+    figure = go.Figure()
+    for name, trajectory in trajectories.items():
+        losses = trajectory.losses[: shown_steps + 1]
+        figure.add_trace(go.Scatter(x=np.arange(len(losses)), y=np.maximum(losses, 1e-12), name=names.get(name, name),
+                                    line=dict(color=OPTIMIZER_COLOURS.get(name, "#333333"), width=3)))
+    figure.update_yaxes(type="log")
+    return _layout(figure, "Loss at each step", "step", "loss (log scale)", height=560)

@@ -1,0 +1,28 @@
+"""The optimizer race in a real Chromium: play it to the end, then click to start elsewhere."""
+
+from playwright.sync_api import expect, sync_playwright
+
+from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
+
+
+def test_race_plays_to_the_end_and_a_click_on_the_plot_moves_the_start():
+    with running_app() as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(f"{url}/race")
+        expect(page.get_by_text("Paths over the loss surface")).to_be_visible(timeout=60_000)
+        page.get_by_role("button", name="Play").click()
+        expect(page.get_by_text("Step 0 of 100")).to_have_count(0, timeout=30_000)  # the race is moving
+        page.get_by_role("button", name="Show all steps").click()
+        expect(page.get_by_text("Step 100 of 100")).to_be_visible(timeout=30_000)
+        expect(page.locator(".js-plotly-plot")).to_have_count(2, timeout=30_000)
+        x_before = page.get_by_label("x", exact=True).input_value()
+        plot = page.locator(".js-plotly-plot").first.locator(".nsewdrag").first
+        plot.wait_for(state="visible", timeout=30_000)
+        plot.scroll_into_view_if_needed()
+        box = plot.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
+        expect(page.get_by_label("x", exact=True)).not_to_have_value(x_before, timeout=30_000)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
