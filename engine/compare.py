@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.config import FIELDS, ConfigError, RunConfig, format_value, parse_value
+from engine.seeds import SeedsTrainer
 from engine.trainer import Trainer, make_data
 
 # Settings that change the data: varying one of these gives each run its own data.
@@ -23,7 +24,12 @@ MAX_RUNS = 4
 
 
 class Comparison:
-    def __init__(self, base: RunConfig, field: str, values: Sequence[Any], record_every: int = 10) -> None:
+    """`runs` are the single runs (boundaries, gradients); with `n_seeds` > 1 each also has
+    a batched `SeedsTrainer` in `seed_runs` (seeds seed..seed+K-1, the first being the
+    single run itself), trained in the same lock-step, so every curve can show its spread."""
+
+    def __init__(self, base: RunConfig, field: str, values: Sequence[Any], record_every: int = 10,
+                 n_seeds: int = 1) -> None:
         if field not in FIELDS:
             raise ConfigError(f"unknown setting {field!r}; choose one of: {', '.join(FIELDS)}")
         if not 2 <= len(values) <= MAX_RUNS:
@@ -33,6 +39,10 @@ class Comparison:
         configs = [base.replace(**{field: value}) for value in self.values]
         shared = None if field in DATA_FIELDS or base.images else make_data(base)
         self.runs = [Trainer(config, data=shared, record_every=record_every) for config in configs]
+        if n_seeds > 1 and base.images:
+            raise ConfigError("many seeds at once is for 2D data")
+        self.seed_runs = ([SeedsTrainer(run.config, n_seeds, data=run.data, record_every=record_every) for run in self.runs]
+                          if n_seeds > 1 else [])
 
     @property
     def labels(self) -> list[str]:
@@ -45,24 +55,24 @@ class Comparison:
 
     def train(self, steps: int) -> None:
         """Every run trains `steps` more mini-batches (a diverged run stays where it stopped)."""
-        for run in self.runs:
+        for run in [*self.runs, *self.seed_runs]:
             run.train(steps)
 
     def train_for(self, seconds: float) -> int:
         """Train all runs in lock-step for about `seconds` in total; returns the steps each took."""
         leader = next((run for run in self.runs if not run.diverged), self.runs[0])
-        steps = leader.train_for(seconds / len(self.runs))
-        for run in self.runs:
+        steps = leader.train_for(seconds / (len(self.runs) + len(self.seed_runs)))
+        for run in [*self.runs, *self.seed_runs]:
             if run is not leader:
                 run.train(steps)
         return steps
 
     def record(self) -> None:
         """A snapshot of every run at the current step (if it has none yet)."""
-        for run in self.runs:
+        for run in [*self.runs, *self.seed_runs]:
             if run.history.steps[-1:] != [run.step]:
                 run.record()
 
     def reset(self) -> None:
-        for run in self.runs:
+        for run in [*self.runs, *self.seed_runs]:
             run.reset()

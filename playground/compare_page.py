@@ -36,13 +36,13 @@ VARIATIONS: dict[str, list[str]] = {
 DEFAULT_VARIATION = ("activation", ["sigmoid", "relu"])
 
 
-def _comparison(base: RunConfig, field: str, values: list[str]) -> Comparison | None:
+def _comparison(base: RunConfig, field: str, values: list[str], n_seeds: int) -> Comparison | None:
     """This session's comparison, rebuilt when the base settings or the variation change."""
     current: Comparison | None = st.session_state.get(STATE)
-    wanted = (base, field, values)
+    wanted = (base, field, values, n_seeds)
     if current is None or st.session_state.get("compare.wanted") != wanted:
         try:
-            current = Comparison(base, field, values)
+            current = Comparison(base, field, values, n_seeds=n_seeds)
         except ConfigError as error:
             st.error(f"These runs cannot be compared: {error}")
             return None
@@ -62,6 +62,9 @@ def _shown(comparison: Comparison, show_test: bool, log_loss: bool) -> None:
                             width="stretch", key=f"compare.boundary.{label}")
     st.plotly_chart(figures.overlay_loss_figure(comparison.labels, [run.history for run in runs], log_loss),
                     width="stretch", key="compare.loss")
+    if comparison.seed_runs:
+        st.plotly_chart(figures.seeds_band_figure(comparison.labels, [run.history for run in comparison.seed_runs]),
+                        width="stretch", key="compare.seeds_band")
     norms = [run.grad_norms() for run in runs]
     positive = [g for layer in norms for g in layer if g > 0 and math.isfinite(g)]
     y_range = (math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))) if positive else (-3, 1)
@@ -85,17 +88,22 @@ def page() -> None:
                "takes the same steps, so any difference is that setting's doing. The base settings are in the sidebar.")
     if base is None:
         return
-    field_column, values_column = st.columns([1, 3])
+    field_column, values_column, seeds_column = st.columns([1, 3, 1])
     state.setdefault("compare.field", DEFAULT_VARIATION[0])
     field = field_column.selectbox("Vary", list(VARIATIONS), key="compare.field", format_func=FIELD_LABELS.get)
+    current = format_value(field, getattr(base, field))
+    options = VARIATIONS[field] + ([current] if current not in VARIATIONS[field] else [])  # the base's own value too
     if state.get("compare.values.field") != field:
-        current = format_value(field, getattr(base, field))
         default = DEFAULT_VARIATION[1] if field == DEFAULT_VARIATION[0] else [current] + [
-            v for v in VARIATIONS[field] if v != current][:1]
+            v for v in options if v != current][:1]
         state["compare.values"], state["compare.values.field"] = default, field
-    values = values_column.multiselect("Values (2 to 4)", VARIATIONS[field], key="compare.values", max_selections=4,
+    state["compare.values"] = [v for v in state["compare.values"] if v in options]
+    values = values_column.multiselect("Values (2 to 4)", options, key="compare.values", max_selections=4,
                                        format_func=lambda v: v if v else "none")
-    comparison = _comparison(base, field, list(values))
+    n_seeds = seeds_column.select_slider("Seeds per run", [1, 4, 8, 16], key="compare.seeds",
+                                         help="Train each run from several seeds at once (one batched model) and show "
+                                              "the spread: does it work, or did it work once?")
+    comparison = _comparison(base, field, list(values), n_seeds)
     if comparison is None:
         return
     playing = state.get("compare.playing", False)

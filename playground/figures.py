@@ -209,3 +209,22 @@ def race_loss_figure(trajectories: dict, shown_steps: int, names: dict[str, str]
                                     line=dict(color=OPTIMIZER_COLOURS.get(name, "#333333"), width=3)))
     figure.update_yaxes(type="log")
     return _layout(figure, "Loss at each step", "step", "loss (log scale)", height=560)
+
+
+def seeds_band_figure(labels: Sequence[str], histories: Sequence, metric: str = "test_acc") -> go.Figure:
+    """Each run's mean over its seeds, with a band from the worst seed to the best: "it
+    worked once" becomes "it works" (or does not)."""
+    figure = go.Figure()
+    for label, history, colour in zip(labels, histories, RUN_COLOURS):
+        values = np.stack(getattr(history, metric))  # (snapshots, seeds)
+        red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        figure.add_trace(go.Scatter(x=history.steps, y=np.nanmax(values, axis=1), line=dict(width=0), showlegend=False,
+                                    hoverinfo="skip"))
+        figure.add_trace(go.Scatter(x=history.steps, y=np.nanmin(values, axis=1), line=dict(width=0), fill="tonexty",
+                                    fillcolor=f"rgba({red},{green},{blue},0.2)", showlegend=False, hoverinfo="skip"))
+        figure.add_trace(go.Scatter(x=history.steps, y=np.nanmean(values, axis=1), line=dict(color=colour, width=3),
+                                    name=f"{label} (mean of {values.shape[1]} seeds)"))
+    if metric.endswith("acc"):
+        figure.update_yaxes(tickformat=".0%")
+    title = "Test accuracy over seeds: mean, band from worst to best seed"
+    return _layout(figure, title, "training step", metric.replace("_", " "), height=380)

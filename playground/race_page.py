@@ -20,7 +20,7 @@ def _grid(surface: str) -> tuple:
     return surface_grid(surface, 100)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_data(show_spinner="Racing (long races take a few seconds)...", max_entries=64)
 def _race(surface: str, rates: tuple[tuple[str, float], ...], start: tuple[float, float], steps: int) -> dict:
     return race(surface, dict(rates), start, steps)
 
@@ -49,7 +49,7 @@ def page() -> None:
         left, right = st.columns(2)
         left.number_input("x", x_low, x_high, step=0.1, key="race.x", format="%.2f")
         right.number_input("y", y_low, y_high, step=0.1, key="race.y", format="%.2f")
-        st.slider("Steps", 10, 2000, step=10, key="race.steps")
+        st.slider("Steps", 10, 1000, step=10, key="race.steps")
         st.subheader("Optimizers and learning rates")
         for name in OPTIMIZERS:
             on, rate = st.columns([1.2, 1])

@@ -63,3 +63,20 @@ def test_one_value_is_not_a_comparison_and_says_so():
 def test_base_settings_come_from_the_sidebar_and_the_link():
     at = open_compare({"dataset": "spirals", "hidden_sizes": "8,8"})
     assert all(run.config.dataset == "spirals" and run.config.hidden_sizes == (8, 8) for run in comparison(at).runs)
+
+
+def test_several_seeds_per_run_show_their_spread():
+    at = open_compare()
+    at.select_slider(key="compare.seeds").set_value(8).run()
+    at.button(key="compare.epoch").click().run()
+    assert [s.n_seeds for s in comparison(at).seed_runs] == [8, 8]
+    assert [s.step for s in comparison(at).seed_runs] == [10, 10]
+    assert not at.exception
+    assert "compare.seeds_band" in {chart.key for chart in at.get("plotly_chart")}
+
+
+def test_varying_a_setting_offers_the_base_value_even_when_unusual():
+    at = open_compare({"hidden_sizes": "5,3"})
+    at.selectbox(key="compare.field").set_value("hidden_sizes").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [run.config.hidden_sizes for run in comparison(at).runs] == [(5, 3), ()]

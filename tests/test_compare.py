@@ -50,3 +50,13 @@ def test_bad_comparisons_raise_config_error():
         Comparison(RunConfig(), "colour", ["red", "blue"])
     with pytest.raises(ConfigError, match="activation"):
         Comparison(RunConfig(), "activation", ["relu", "swish"])
+
+
+def test_many_seeds_per_run_train_in_the_same_lock_step_and_start_with_the_single_run():
+    comparison = Comparison(RunConfig(dataset="xor", hidden_sizes=(4,)), "activation", ["tanh", "relu"], n_seeds=4)
+    assert [s.n_seeds for s in comparison.seed_runs] == [4, 4]
+    comparison.train(20)
+    comparison.train_for(0.05)
+    for run, seeds in zip(comparison.runs, comparison.seed_runs):
+        assert seeds.step == run.step and seeds.data is run.data
+        np.testing.assert_allclose(seeds.history.batch_loss[:, 0], run.history.batch_loss, rtol=1e-4, atol=1e-6)
