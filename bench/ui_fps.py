@@ -42,7 +42,7 @@ def measure(seconds: float, query: str) -> dict[str, float]:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{url}/?{query}")
+            page.goto(f"{url}/playground?{query}")
             page.get_by_role("button", name="Play").click()
             page.wait_for_function("window.__playgroundStep > 0", timeout=30_000)
             time.sleep(3)  # warm-up

@@ -3,6 +3,7 @@
     python -m engine train --dataset xor --hidden 4 --optimizer adam --epochs 100 --json
     python -m engine train --dataset mnist --model cnn --train-size 10000 --epochs 1
     python -m engine download-mnist          # only if data/mnist/ is missing or damaged
+    python -m engine lessons --check         # every lesson's claim, checked (see engine/lessons.py)
 
 Flags come from `RunConfig`'s fields (see `python -m engine train --help`). With `--json`
 the last line printed is one JSON object. Bad arguments exit with code 2 and one line
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from engine.config import FIELDS, MAX_TRAIN_STEPS, ConfigError, RunConfig
+from engine.lessons import main as lessons_main
 from engine.metrics import confusion_matrix, per_class_accuracy
 from engine.mnist_data import MnistError, download_main
 from engine.seeds import MAX_SEEDS, SeedsTrainer, spread
@@ -53,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     commands.add_parser("download-mnist", add_help=False,
                         help="fetch MNIST into data/mnist/ from the public mirrors (see download-mnist --help)")
+    commands.add_parser("lessons", add_help=False, help="list the course's lessons, or --check their claims")
     return parser
 
 
@@ -146,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["download-mnist"]:
         return download_main(argv[1:])
+    if argv[:1] == ["lessons"]:
+        return lessons_main(argv[1:])
     try:
         args = build_parser().parse_args(argv)
         config = RunConfig.from_dict({name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None})

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.datasets import DATASETS, IMAGE_DATASETS, IMAGE_SIZE
+from engine.datasets import DATASETS, DEFAULT_FEATURES, FEATURES, IMAGE_DATASETS, IMAGE_SIZE, MULTICLASS
 from engine.models import ACTIVATIONS, INITS, MODELS
 from engine.optimizers import OPTIMIZERS
 
@@ -68,6 +68,10 @@ class RunConfig:
     train_size: int = field(
         default=10_000, metadata=_flag("--train-size", f"images: training images used, {MIN_TRAIN_IMAGES}-{MAX_TRAIN_IMAGES}")
     )
+    features: tuple[str, ...] = field(
+        default=DEFAULT_FEATURES,
+        metadata=_flag("--features", '2D: the network\'s inputs, e.g. "x1,x2,x1sq", from ' + ", ".join(FEATURES)),
+    )
     # Network
     model: str = field(
         default="mlp", metadata=_flag("--model", "softmax (one layer, no hidden), mlp, or cnn (images only)")
@@ -99,7 +103,7 @@ class RunConfig:
     def __post_init__(self) -> None:
         if self.learning_rate is None and self.optimizer in OPTIMIZERS:
             object.__setattr__(self, "learning_rate", OPTIMIZERS[self.optimizer].default_lr)
-        for name in ("hidden_sizes", "conv_channels"):
+        for name in ("hidden_sizes", "conv_channels", "features"):
             if isinstance(getattr(self, name), list):
                 object.__setattr__(self, name, tuple(getattr(self, name)))
         if self.model == "softmax":  # one weighted layer: no hidden layers by definition
@@ -114,6 +118,12 @@ class RunConfig:
     def images(self) -> bool:
         """True for image data (MNIST), False for 2D points."""
         return self.dataset in IMAGE_DATASETS
+
+    @property
+    def task(self) -> str:
+        """What the network learns: "binary", "multiclass" (images, three_blobs) or
+        "regression"; it decides the output head."""
+        return MULTICLASS if self.images else DATASETS[self.dataset].task
 
     def replace(self, **changes: Any) -> RunConfig:
         """A copy with some fields changed (validated). Changing the optimizer alone
@@ -185,6 +195,10 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
         raise ConfigError(f'expected comma-separated whole numbers like "4,4" ("" for none), got {text!r}') from None
 
 
+def _parse_names(text: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in text.split(",")) if text.strip() else ()
+
+
 def _parse_batch(text: str) -> int | str:
     if text.strip().lower() == FULL_BATCH:
         return FULL_BATCH
@@ -211,6 +225,7 @@ _TEXT_PARSERS = {
     "float | None": _number(float),
     "str": str,
     "tuple[int, ...]": _parse_hidden,
+    "tuple[str, ...]": _parse_names,
     "int | str": _parse_batch,
 }
 
@@ -277,6 +292,9 @@ def _validate(c: RunConfig) -> None:
     _check(_is_number(c.input_scale) and 0 < c.input_scale <= MAX_INPUT_SCALE,
            f"input_scale must be > 0 and <= {MAX_INPUT_SCALE:g}, got {c.input_scale!r}")
     _check(isinstance(c.standardize, bool), f"standardize must be true or false, got {c.standardize!r}")
+    _check(isinstance(c.features, tuple) and len(c.features) >= 1 and all(name in FEATURES for name in c.features),
+           f"features must be one or more of {', '.join(FEATURES)}, got {c.features!r}")
+    _check(len(set(c.features)) == len(c.features), f"each feature may appear once, got {list(c.features)}")
     _check(isinstance(c.hidden_sizes, tuple) and all(_is_int(w) for w in c.hidden_sizes),
            f"hidden_sizes must be a list of whole numbers, got {c.hidden_sizes!r}")
     _check(len(c.hidden_sizes) <= MAX_HIDDEN_LAYERS,

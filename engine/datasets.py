@@ -1,15 +1,19 @@
 """Datasets: two-dimensional toy data, and images (MNIST).
 
 Each 2D generator maps (number of points, noise, random generator) to inputs `x` of
-shape (n, 2) and 0/1 labels `y`. `make_dataset` adds the train/test split, optional
-input scaling and standardisation, and the bounds a plot of the plane needs.
+shape (n, 2) and targets `y`; its `PointSet` entry in `DATASETS` says what the network
+must learn from them (its task): to tell two classes apart ("binary", labels 0/1), one of
+N classes ("multiclass", labels 0..N-1), or a real value ("regression").
+`make_dataset` adds the train/test split, optional input scaling and standardisation,
+and the bounds a plot of the plane needs. `input_features` turns 2D points into the
+network's inputs (x1, x2, x1², sin(x1), ...), as TensorFlow Playground's feature column.
 `image_dataset` gives MNIST as normalised float32 arrays of shape (n, 1, 28, 28),
 loaded once per process and shared read-only by every run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,23 +24,50 @@ Generator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.nda
 # Margin around the data when framing the plane, as a share of the data's extent.
 PLOT_MARGIN = 0.1
 SPIRAL_NOISE_SCALE = 0.3
+# Three blobs: their centres' distance from the origin, 120 degrees apart. At 0.8 two
+# neighbouring centres are as far apart as the two Gaussians' (about 1.4).
+BLOB_RADIUS = 0.8
+# The tilted plane's slopes along x1 and x2: targets stay within [-1, 1] on the unit square.
+PLANE_SLOPES = (0.6, 0.4)
+# Gaussian bumps as (centre x1, centre x2, height): two hills and a valley, far enough
+# apart that they barely add up, so targets stay roughly within [-1, 1].
+GAUSSIAN_BUMPS = ((-0.45, 0.4, 1.0), (0.45, -0.4, -1.0), (0.5, 0.55, 0.6))
+BUMP_WIDTH = 0.3  # standard deviation of each bump
+
+# What a network learns from a dataset: one of two classes, one of N, or a real value.
+BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
+TASKS = (BINARY, MULTICLASS, REGRESSION)
+
+
+def task_of(n_classes: int) -> str:
+    """The task for data with `n_classes` classes; 0 classes means real-valued targets."""
+    return REGRESSION if n_classes == 0 else BINARY if n_classes == 2 else MULTICLASS
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A split dataset: float32 inputs, int64 class labels, and the plane to draw."""
+    """A split dataset: float32 inputs, targets, and the plane to draw.
+
+    Targets are int64 class labels for classification and float32 values for a
+    regression (`n_classes` 0).
+    """
 
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
     bounds: tuple[tuple[float, float], tuple[float, float]] | None  # 2D: ((x1 min, x1 max), (x2 min, x2 max))
-    n_classes: int = 2
+    n_classes: int = 2  # classes to tell apart; 0 for a regression
 
     @property
     def n_features(self) -> int:
-        """Inputs per example: 2 for points, 784 for a 28x28 image."""
+        """Raw inputs per example: 2 for points, 784 for a 28x28 image."""
         return int(np.prod(self.x_train.shape[1:]))
+
+    @property
+    def task(self) -> str:
+        """What a network learns from these data: "binary", "multiclass" or "regression"."""
+        return task_of(self.n_classes)
 
 
 def _corners(truth_table: tuple[int, int, int, int]) -> Generator:
@@ -90,15 +121,77 @@ def _moons(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, 
     return x + rng.normal(0.0, noise, size=(n, 2)), y
 
 
-DATASETS: dict[str, Generator] = {
-    "and": _corners((0, 0, 0, 1)),
-    "or": _corners((0, 1, 1, 1)),
-    "xor": _corners((0, 1, 1, 0)),
-    "circle": _circle,
-    "gaussians": _gaussians,
-    "spirals": _spirals,
-    "moons": _moons,
+def _three_blobs(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Three Gaussian blobs (classes 0, 1, 2) with centres 120 degrees apart; noise widens them."""
+    y = (np.arange(n) % 3).astype(np.int64)
+    angle = np.pi / 2 + 2 * np.pi / 3 * y
+    centre = BLOB_RADIUS * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return centre + rng.normal(0.0, 0.2 + noise, size=(n, 2)), y
+
+
+def _plane(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Points on the unit square, each with the height of a tilted plane above it; the noise
+    is added to the heights (a measurement error), not to the points."""
+    x = rng.uniform(-1.0, 1.0, size=(n, 2))
+    return x, x @ np.asarray(PLANE_SLOPES) + rng.normal(0.0, noise, n)
+
+
+def _gaussian_sum(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Points on the unit square, each with the height of a landscape of Gaussian hills and
+    a valley above it; the noise is added to the heights."""
+    x = rng.uniform(-1.0, 1.0, size=(n, 2))
+    height = sum(
+        top * np.exp(-((x[:, 0] - c1) ** 2 + (x[:, 1] - c2) ** 2) / (2 * BUMP_WIDTH**2)) for c1, c2, top in GAUSSIAN_BUMPS
+    )
+    return x, height + rng.normal(0.0, noise, n)
+
+
+@dataclass(frozen=True)
+class PointSet:
+    """A 2D dataset's generator and the number of classes it labels (0: real-valued targets)."""
+
+    generate: Generator
+    n_classes: int = 2
+
+    @property
+    def task(self) -> str:
+        """What a network learns from these points: "binary", "multiclass" or "regression"."""
+        return task_of(self.n_classes)
+
+
+DATASETS: dict[str, PointSet] = {
+    "and": PointSet(_corners((0, 0, 0, 1))),
+    "or": PointSet(_corners((0, 1, 1, 1))),
+    "xor": PointSet(_corners((0, 1, 1, 0))),
+    "circle": PointSet(_circle),
+    "gaussians": PointSet(_gaussians),
+    "spirals": PointSet(_spirals),
+    "moons": PointSet(_moons),
+    "three_blobs": PointSet(_three_blobs, n_classes=3),
+    "plane": PointSet(_plane, n_classes=0),
+    "gaussian_sum": PointSet(_gaussian_sum, n_classes=0),
 }
+
+# Input features: what the network sees of a point (x1, x2). A perceptron draws a straight
+# line in the features it is given, so x1² and x2² let it draw a circle in the plane.
+FEATURES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1sq": lambda x1, x2: x1 * x1,
+    "x2sq": lambda x1, x2: x2 * x2,
+    "x1x2": lambda x1, x2: x1 * x2,
+    "sin_x1": lambda x1, x2: np.sin(x1),
+    "sin_x2": lambda x1, x2: np.sin(x2),
+}
+DEFAULT_FEATURES = ("x1", "x2")
+
+
+def input_features(x: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """The network's inputs for 2D points `x` of shape (n, 2): one float32 column per
+    named feature, in the order given, computed from the points as they are (after any
+    input scaling and standardisation)."""
+    x = np.asarray(x, dtype=np.float32)
+    return np.stack([FEATURES[name](x[:, 0], x[:, 1]) for name in names], axis=1).astype(np.float32, copy=False)
 
 
 def make_dataset(
@@ -119,7 +212,8 @@ def make_dataset(
     if name not in DATASETS:
         raise KeyError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
     rng = np.random.default_rng(seed)
-    x, y = DATASETS[name](n_points, noise, rng)
+    point_set = DATASETS[name]
+    x, y = point_set.generate(n_points, noise, rng)
     order = rng.permutation(n_points)
     x, y = x[order] * input_scale, y[order]
 
@@ -130,12 +224,14 @@ def make_dataset(
         std[std == 0] = 1.0
         x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
 
+    target_type = np.float32 if point_set.task == REGRESSION else np.int64
     return Dataset(
         x_train=x_train.astype(np.float32),
-        y_train=y[n_test:].astype(np.int64),
+        y_train=y[n_test:].astype(target_type),
         x_test=x_test.astype(np.float32),
-        y_test=y[:n_test].astype(np.int64),
+        y_test=y[:n_test].astype(target_type),
         bounds=plot_bounds(np.concatenate([x_train, x_test])),
+        n_classes=point_set.n_classes,
     )
 
 

@@ -1,4 +1,5 @@
-"""What a classifier gets right and wrong, from labels and predicted probabilities."""
+"""What a network gets right and wrong: a classifier's from labels and predicted
+probabilities, a regression's from target and predicted values."""
 
 from __future__ import annotations
 
@@ -33,3 +34,12 @@ def mistakes(labels: np.ndarray, probabilities: np.ndarray, limit: int = 24) -> 
     confidence = probabilities[wrong, predicted[wrong]]
     order = wrong[np.argsort(-confidence, kind="stable")][:limit]
     return [Mistake(int(i), int(labels[i]), int(predicted[i]), float(probabilities[i, predicted[i]])) for i in order]
+
+
+def r_squared(targets: np.ndarray, predictions: np.ndarray) -> float:
+    """1 - (mean squared error / variance of the targets): the share of the targets'
+    spread the network explains. 0 is no better than always answering the mean; 1 is
+    perfect; below 0 is worse than the mean. NaN if the targets do not vary."""
+    targets, predictions = np.asarray(targets, dtype=np.float64), np.asarray(predictions, dtype=np.float64)
+    variance = targets.var()
+    return float(1 - np.mean((predictions - targets) ** 2) / variance) if variance > 0 else float("nan")

@@ -42,13 +42,22 @@ def grad_norms(model: nn.Module) -> Tensor:
 class DecisionGrid:
     """The model's output over a grid covering the plane.
 
-    `probability[i, j]` is the model's answer at (x1[j], x2[i]): P(class 1) for two
-    classes (shape (res, res)), or the class probabilities (shape (res, res, N)).
+    `probability[i, j]` is the model's answer at (x1[j], x2[i]), by `task`:
+    - "binary": P(class 1), shape (res, res), in [0, 1];
+    - "multiclass": the N class probabilities, shape (res, res, N), summing to 1;
+    - "regression": the predicted value, shape (res, res), unbounded (not a probability;
+      `output` is the same array under a name that says so).
     """
 
     x1: np.ndarray
     x2: np.ndarray
     probability: np.ndarray
+    task: str = "binary"
+
+    @property
+    def output(self) -> np.ndarray:
+        """The answer per grid point, whatever the task (the same array as `probability`)."""
+        return self.probability
 
 
 @lru_cache(maxsize=16)

@@ -10,6 +10,9 @@ How: each layer's weights are stacked into one tensor of shape (K, out, in) and 
 with a batched matrix product, so one step costs about as much Python as a single run.
 One `torch.optim` optimizer updates the stacked tensors; every course optimizer updates
 each weight on its own (element-wise), so this equals K separate optimizers.
+
+Every output head (binary, multiclass, regression) and every choice of input features
+works as in a single run; a regression's accuracies are NaN, as there.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from torch import Tensor, nn
 
 from engine.config import RunConfig
 from engine.datasets import Dataset
-from engine.models import ACTIVATIONS, MLP, BinaryHead, build_model, head_for
+from engine.models import ACTIVATIONS, MLP, build_model, head_for
 from engine.optimizers import make_optimizer
-from engine.trainer import _SHUFFLE_SEED_OFFSET, make_data
+from engine.trainer import _SHUFFLE_SEED_OFFSET, make_data, network_inputs
 
 MAX_SEEDS = 32
 
@@ -59,22 +62,21 @@ class SeedsTrainer:
         self.config, self.n_seeds, self.record_every = config, n_seeds, record_every
         self.seeds = [config.seed + k for k in range(n_seeds)]
         self.data = data or make_data(config)
-        self.head = head_for(self.data.n_classes)
-        self._x_train, self._x_test = torch.from_numpy(self.data.x_train), torch.from_numpy(self.data.x_test)
+        self.head = head_for(self.data.task)
+        self._x_train, self._x_test = (torch.from_numpy(network_inputs(config, x)) for x in (self.data.x_train, self.data.x_test))
         self._y_train, self._y_test = torch.from_numpy(self.data.y_train), torch.from_numpy(self.data.y_test)
         self._t_train, self._t_test = self.head.targets(self._y_train), self.head.targets(self._y_test)
         n_train = len(self._y_train)
         self.batch_size = n_train if config.full_batch else min(int(config.batch_size), n_train)
         self.steps_per_epoch = math.ceil(n_train / self.batch_size)
-        self._loss = (nn.BCEWithLogitsLoss(reduction="none") if isinstance(self.head, BinaryHead)
-                      else nn.CrossEntropyLoss(reduction="none"))
+        self._loss = self.head.LOSS(reduction="none")  # per example, so each seed gets its own mean
         self.reset()
 
     def reset(self) -> None:
         """Back to step 0 with each seed's starting weights."""
         c = self.config
-        singles: list[MLP] = [build_model(c.replace(seed=s), (self.data.n_features,), self.head.n_outputs(self.data.n_classes))
-                              for s in self.seeds]
+        n_inputs, n_outputs = self._x_train.shape[1], self.head.n_outputs(self.data.n_classes)
+        singles: list[MLP] = [build_model(c.replace(seed=s), (n_inputs,), n_outputs) for s in self.seeds]
         # Stacked copies of every layer: weights (K, out, in), biases (K, 1, out).
         self.weights = [nn.Parameter(torch.stack([m.linears[i].weight.detach() for m in singles]))
                         for i in range(len(singles[0].linears))]
@@ -119,7 +121,7 @@ class SeedsTrainer:
 
     def _losses(self, logits: Tensor, targets: Tensor) -> Tensor:
         """Each seed's mean loss, shape (K,)."""
-        if logits.shape[-1] == 1:  # binary head: one logit, BCE
+        if logits.shape[-1] == 1:  # one output (binary or regression): loss per (example, output)
             return self._loss(logits, targets).mean(dim=(1, 2))
         return self._loss(logits.transpose(1, 2), targets).mean(dim=1)
 
@@ -146,12 +148,10 @@ class SeedsTrainer:
     def evaluate(self) -> dict[str, np.ndarray]:
         """Each seed's whole-set losses and accuracies (no dropout): arrays of shape (K,)."""
         figures = {}
-        for split, x, targets, labels in (("train", self._x_train, self._t_train, self._y_train),
-                                          ("test", self._x_test, self._t_test, self._y_test)):
+        for split, x, targets in (("train", self._x_train, self._t_train), ("test", self._x_test, self._t_test)):
             logits = self.forward(x.expand(self.n_seeds, -1, -1))
             figures[f"{split}_loss"] = self._losses(logits, targets.expand(self.n_seeds, *targets.shape)).numpy()
-            predicted = (logits.squeeze(-1) > 0).long() if logits.shape[-1] == 1 else logits.argmax(-1)
-            figures[f"{split}_acc"] = (predicted == labels).float().mean(dim=1).numpy()
+            figures[f"{split}_acc"] = self.head.accuracy(logits, targets).numpy()
         return figures
 
     def grad_norms(self) -> np.ndarray:
@@ -168,6 +168,9 @@ class SeedsTrainer:
 
 
 def spread(values: np.ndarray) -> dict[str, float]:
-    """Mean, standard deviation, min and max over seeds (NaN-aware)."""
+    """Mean, standard deviation, min and max over seeds (NaN-aware); all NaN when every
+    value is NaN (a regression's accuracies, or every seed diverged)."""
+    if np.isnan(values).all():
+        return dict.fromkeys(("mean", "std", "min", "max"), math.nan)
     return {"mean": float(np.nanmean(values)), "std": float(np.nanstd(values)),
             "min": float(np.nanmin(values)), "max": float(np.nanmax(values))}

@@ -6,6 +6,12 @@
     trainer.history.test_loss          # recorded every `record_every` steps
     trainer.decision_grid(100)         # what a boundary plot needs
 
+The output head follows the data's task (`trainer.task`): "binary" (one logit, binary
+cross-entropy), "multiclass" (N logits, cross-entropy) or "regression" (one raw output,
+mean squared error; accuracies are NaN, since a value is not right or wrong). 2D points
+reach the network as the config's input features (`network_inputs`); the data and the
+plots keep the raw points.
+
 A step whose loss is NaN or infinite stops training and marks the run as diverged,
 with a plain message; it never raises.
 """
@@ -22,7 +28,7 @@ import torch
 from torch import Tensor
 
 from engine.config import FIELDS, RunConfig
-from engine.datasets import Dataset, image_dataset, make_dataset
+from engine.datasets import REGRESSION, Dataset, image_dataset, input_features, make_dataset
 from engine.models import build_model, head_for
 from engine.optimizers import make_optimizer
 from engine.probes import DecisionGrid, grad_norms, grid_points
@@ -47,9 +53,16 @@ def make_data(config: RunConfig) -> Dataset:
                         seed=config.seed, input_scale=config.input_scale, standardize=config.standardize)
 
 
+def network_inputs(config: RunConfig, x: np.ndarray) -> np.ndarray:
+    """What the network is fed for examples `x`: images as they are, 2D points (n, 2) as
+    the config's input features (n, len(features))."""
+    return x if config.images else input_features(x, config.features)
+
+
 @dataclass(frozen=True)
 class Metrics:
-    """Whole-set losses and accuracies, measured in evaluation mode (no dropout)."""
+    """Whole-set losses and accuracies, measured in evaluation mode (no dropout).
+    Accuracies are NaN for a regression."""
 
     train_loss: float
     test_loss: float
@@ -96,7 +109,7 @@ class Trainer:
     """Trains one network on one dataset, step by step, recording as it goes.
 
     `data` defaults to the dataset the config describes; pass a `Dataset` to train the
-    same way on other data (e.g. more than two classes).
+    same way on other data (e.g. more than two classes); its `n_classes` picks the head.
     """
 
     # Settings a running network can take without starting again (see `apply_live`).
@@ -106,9 +119,9 @@ class Trainer:
         self.config = config
         self.record_every = record_every
         self.data = data or make_data(config)
-        self.head = head_for(self.data.n_classes)
-        self._x_train, self._x_test, self._y_train, self._y_test = (
-            _shared_tensor(a) for a in (self.data.x_train, self.data.x_test, self.data.y_train, self.data.y_test))
+        self.head = head_for(self.data.task)
+        self._x_train, self._x_test = (_shared_tensor(network_inputs(config, x)) for x in (self.data.x_train, self.data.x_test))
+        self._y_train, self._y_test = _shared_tensor(self.data.y_train), _shared_tensor(self.data.y_test)
         self.exact_train_metrics = len(self._y_train) <= FULL_EVAL_LIMIT
         if self.exact_train_metrics:  # one forward pass evaluates both sets; a copy only small data can afford
             self._x_all = torch.cat([self._x_train, self._x_test])
@@ -116,6 +129,22 @@ class Trainer:
         self._t_test = self.head.targets(self._y_test)
         self._set_batch_size(config)
         self.reset()
+
+    @property
+    def task(self) -> str:
+        """The task, "binary", "multiclass" or "regression": what `decision_grid` returns and whether
+        accuracies mean anything (they are NaN for a regression)."""
+        return self.data.task
+
+    @property
+    def n_outputs(self) -> int:
+        """Outputs of the last layer: 1 for binary and regression, N for N classes."""
+        return self.head.n_outputs(self.data.n_classes)
+
+    @property
+    def n_inputs(self) -> int:
+        """Inputs of the first layer: one per input feature for 2D points, 784 for an image."""
+        return int(np.prod(self._x_train.shape[1:]))
 
     def _set_batch_size(self, config: RunConfig) -> None:
         n_train = len(self.data.y_train)
@@ -139,7 +168,7 @@ class Trainer:
     def reset(self) -> None:
         """Back to step 0: fresh weights (same seed, same weights), empty history."""
         c = self.config
-        self.model = build_model(c, tuple(self.data.x_train.shape[1:]), self.head.n_outputs(self.data.n_classes))
+        self.model = build_model(c, tuple(self._x_train.shape[1:]), self.n_outputs)
         self.optimizer = make_optimizer(c.optimizer, self.model.parameters(), c.learning_rate, c.weight_decay)
         self.history = History()
         self.step = 0
@@ -179,7 +208,7 @@ class Trainer:
         self.history._pending.append(loss.detach())
         if not self.exact_train_metrics:
             with torch.no_grad():
-                correct = (self.head.predictions(logits) == self._labels_of(target)).sum()
+                correct = self.head.accuracy(logits, target) * len(x)
                 self._running += torch.stack([loss.detach() * len(x), correct, torch.tensor(len(x))])
 
     def _train(self, steps: int, deadline: float) -> int:
@@ -236,9 +265,6 @@ class Trainer:
             f"try about {lr / 10:g}."
         )
 
-    def _labels_of(self, target: Tensor) -> Tensor:
-        return target.squeeze(1).long() if target.dim() == 2 else target
-
     @torch.inference_mode()
     def logits(self, x: Tensor) -> Tensor:
         """The model's outputs for inputs `x`, in evaluation mode (no dropout), in batches."""
@@ -252,31 +278,48 @@ class Trainer:
     def evaluate(self) -> Metrics:
         """Loss and accuracy on the whole test set and on the training set, without
         dropout; for a large training set, the running mean since the last snapshot."""
-        def loss_and_accuracy(logits: Tensor, targets: Tensor, labels: Tensor) -> list[Tensor]:
-            return [self.head.loss(logits, targets), (self.head.predictions(logits) == labels).float().mean()]
+        def loss_and_accuracy(logits: Tensor, targets: Tensor) -> list[Tensor]:
+            return [self.head.loss(logits, targets), self.head.accuracy(logits, targets)]
 
         if self.exact_train_metrics:
             logits = self.logits(self._x_all)
             n_train = len(self._y_train)
-            train = loss_and_accuracy(logits[:n_train], self._t_train, self._y_train)
-            test = loss_and_accuracy(logits[n_train:], self._t_test, self._y_test)
+            train = loss_and_accuracy(logits[:n_train], self._t_train)
+            test = loss_and_accuracy(logits[n_train:], self._t_test)
         else:
-            test = loss_and_accuracy(self.logits(self._x_test), self._t_test, self._y_test)
+            test = loss_and_accuracy(self.logits(self._x_test), self._t_test)
             total_loss, correct, seen = self._running
             train = [total_loss / seen, correct / seen] if seen > 0 else test
         figures = torch.stack([train[0], test[0], train[1], test[1]])
         return Metrics(*figures.tolist())
 
-    def probabilities(self, x: np.ndarray | Tensor) -> np.ndarray:
-        """The model's class probabilities for inputs `x`, shape (n, classes)."""
-        probabilities = self.head.probabilities(self.logits(torch.as_tensor(x)))
+    def _network_logits(self, x: np.ndarray | Tensor) -> Tensor:
+        """Logits for raw examples `x` (2D points or images), through the input features."""
+        return self.logits(torch.as_tensor(network_inputs(self.config, np.asarray(x, dtype=np.float32))))
+
+    def outputs(self, x: np.ndarray | Tensor) -> np.ndarray:
+        """The network's answer for raw examples `x`: P(class 1), shape (n,), for two
+        classes; class probabilities, shape (n, N), for N; the predicted value, shape
+        (n,), for a regression."""
+        return self.head.outputs(self._network_logits(x)).numpy()
+
+    def _class_probabilities(self, logits: Tensor) -> np.ndarray:
+        if self.task == REGRESSION:
+            raise ValueError("a regression predicts a value, not class probabilities; use outputs()")
+        probabilities = self.head.probabilities(logits)
         if probabilities.dim() == 1:  # two classes: P(class 1) -> [P(0), P(1)]
             probabilities = torch.stack([1 - probabilities, probabilities], dim=1)
         return probabilities.numpy()
 
+    def probabilities(self, x: np.ndarray | Tensor) -> np.ndarray:
+        """The model's class probabilities for raw examples `x`, shape (n, classes)
+        (classification only)."""
+        return self._class_probabilities(self._network_logits(x))
+
     def test_predictions(self) -> np.ndarray:
-        """The model's class probabilities for every test example, shape (n_test, classes)."""
-        return self.probabilities(self._x_test)
+        """The model's class probabilities for every test example, shape (n_test, classes)
+        (classification only)."""
+        return self._class_probabilities(self.logits(self._x_test))
 
     @torch.inference_mode()
     def feature_maps(self, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -295,7 +338,9 @@ class Trainer:
         return grad_norms(self.model).tolist()
 
     def record(self) -> None:
-        """Append a snapshot of the current state to the history."""
+        """Append a snapshot of the current state to the history. A whole-set loss that is
+        not finite marks the run as diverged too: a squared error can overflow on the
+        whole set one step before it does on a mini-batch."""
         metrics = self.evaluate()
         self._running.zero_()
         h = self.history
@@ -306,6 +351,9 @@ class Trainer:
         h.train_acc.append(metrics.train_acc)
         h.test_acc.append(metrics.test_acc)
         h.grad_norms.append(self.grad_norms())
+        bad = [loss for loss in (metrics.train_loss, metrics.test_loss) if not math.isfinite(loss)]
+        if bad and not self.diverged:
+            self._mark_diverged(bad[0])
 
     def _plane(self) -> tuple[tuple[float, float], tuple[float, float]]:
         if self.data.bounds is None:
@@ -314,14 +362,17 @@ class Trainer:
 
     @torch.inference_mode()
     def decision_grid(self, resolution: int = 100) -> DecisionGrid:
-        """The model's probability over a `resolution` x `resolution` grid covering the data."""
+        """The network's answer over a `resolution` x `resolution` grid covering the data:
+        P(class 1) (res, res) for two classes, class probabilities (res, res, N) for N,
+        the predicted value (res, res) for a regression (see `DecisionGrid`)."""
         x1, x2, points = grid_points(self._plane(), resolution)
-        probability = self.head.probabilities(self.logits(points)).numpy()
-        return DecisionGrid(x1, x2, probability.reshape(resolution, resolution, *probability.shape[1:]))
+        answer = self.outputs(points.numpy())
+        return DecisionGrid(x1, x2, answer.reshape(resolution, resolution, *answer.shape[1:]), task=self.task)
 
     @torch.inference_mode()
     def hidden_grids(self, resolution: int = 40) -> list[np.ndarray]:
         """Each hidden layer's activations over the plane, shape (res, res, width) per
         layer: what each hidden neuron responds to."""
         _, _, points = grid_points(self._plane(), resolution)
-        return [h.numpy().reshape(resolution, resolution, -1) for h in self.model.hidden_outputs(points)]
+        inputs = torch.from_numpy(network_inputs(self.config, points.numpy()))
+        return [h.numpy().reshape(resolution, resolution, -1) for h in self.model.hidden_outputs(inputs)]

@@ -1,4 +1,9 @@
-"""Compare: the same network with one setting changed, trained side by side in lock-step."""
+"""Compare: the same network with one setting changed, trained side by side in lock-step.
+
+The page's settings are one `CompareLink`: the sidebar's base config, the setting varied and
+its values, seeds per run, and whether the runs keep together by steps or by epochs. The
+address bar always holds it; the first visit (or a lesson) takes it from there.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,21 @@ import math
 
 import streamlit as st
 
-from engine.compare import Comparison
-from engine.config import ConfigError, RunConfig, format_value
+from engine.compare import ALIGNS, Comparison, snapshot_epochs
+from engine.config import ConfigError, RunConfig, format_value, parse_value
 from engine.datasets import DATASETS
+from engine.links import SEEDS, CompareLink
 from engine.models import ACTIVATIONS, INITS
 from engine.optimizers import OPTIMIZERS
 from engine.probes import layer_names
-from playground import controls, figures
-from playground.labels import FIELDS as FIELD_LABELS
+from playground import chrome, controls, figures, labels, lesson_panel, urls
+from playground.i18n import t
 
+PAGE = "compare"
 STATE = "compare.comparison"
+SAVED = "compare.link"  # the settings, kept while the student is on another page
+LOADED = "compare.loaded"  # the link the page last loaded, and its warnings
+EXTRA = "compare.extra_values"  # values a link brought that the lists below do not offer
 TICK_SECONDS = 0.3
 TRAIN_SECONDS_PER_TICK = 0.15
 # What can be varied, and the values offered (text forms, as in a link).
@@ -33,98 +43,197 @@ VARIATIONS: dict[str, list[str]] = {
     "dataset": list(DATASETS),
     "seed": ["0", "1", "2", "3"],
 }
-DEFAULT_VARIATION = ("activation", ["sigmoid", "relu"])
+# Values shown by their label (in the session's language) rather than their text form.
+NAMED_VALUES = {"activation": labels.ACTIVATIONS, "optimizer": labels.OPTIMIZERS, "init": labels.INITS,
+                "dataset": labels.DATASETS}
 
 
-def _comparison(base: RunConfig, field: str, values: list[str], n_seeds: int) -> Comparison | None:
-    """This session's comparison, rebuilt when the base settings or the variation change."""
-    current: Comparison | None = st.session_state.get(STATE)
-    wanted = (base, field, values, n_seeds)
-    if current is None or st.session_state.get("compare.wanted") != wanted:
+def _value_label(field: str, value: str) -> str:
+    names = NAMED_VALUES.get(field)
+    if names is not None and value in names:
+        return names[value]
+    return value or t("compare.none")
+
+
+def _run_label(field: str, value: str) -> str:
+    """E.g. "Activation = ReLU"."""
+    return t("compare.run", field=labels.FIELDS[field], value=_value_label(field, value))
+
+
+def _options(field: str, base: RunConfig) -> list[str]:
+    """The values offered for `field`: the usual ones, the base's own and any a link brought,
+    each value once (by what it means: "1" and "1.0" are one learning rate)."""
+    extra = st.session_state.get(EXTRA, {}).get(field, [])
+    offered: dict[object, str] = {}
+    for value in [*VARIATIONS[field], format_value(field, getattr(base, field)), *extra]:
+        offered.setdefault(parse_value(field, value), value)
+    return list(offered.values())
+
+
+def _among(field: str, values: list[str], options: list[str]) -> list[str]:
+    """`values` as the options that mean the same (a value no option means is dropped)."""
+    by_meaning = {parse_value(field, option): option for option in options}
+    return [by_meaning[meaning] for meaning in (parse_value(field, value) for value in values) if meaning in by_meaning]
+
+
+def _two_d(link: CompareLink, warnings: list[str]) -> CompareLink:
+    """The link on 2D data: Compare's sidebar offers no image data."""
+    if not link.base.images:
+        return link
+    default = RunConfig()
+    warnings.append(t("compare.link_images", dataset=link.base.dataset, default=labels.DATASETS[default.dataset]))
+    try:
+        return CompareLink(default, link.vary, link.values, link.seeds, link.align)
+    except ConfigError:
+        return CompareLink(default)
+
+
+def _load(link: CompareLink) -> None:
+    """Put the link's variation, seeds and alignment into the widgets (before they are drawn)."""
+    st.session_state.update({"compare.field": link.vary, "compare.values.field": link.vary,
+                             "compare.values": list(link.values), "compare.seeds": link.seeds,
+                             "compare.align": link.align, EXTRA: {link.vary: list(link.values)}, SAVED: link})
+
+
+def _load_settings() -> None:
+    """On the first visit, or when a lesson asks, take the settings from the URL; back from
+    another page, restore them."""
+    state = st.session_state
+    if urls.load_requested(PAGE) or (SAVED not in state and controls.key("dataset") not in state):
+        link, warnings = CompareLink.from_query(urls.page_query())
+        link = _two_d(link, warnings)
+        controls.load_config(link.base)
+        _load(link)
+        state[LOADED] = (link, warnings)
+        lesson_panel.take_from_url(PAGE)
+        return
+    if SAVED in state and controls.key("dataset") not in state:  # back from a page without the sidebar
+        controls.load_config(state[SAVED].base)
+    if SAVED in state and "compare.field" not in state:
+        _load(state[SAVED])
+    state.setdefault("compare.field", CompareLink.vary)
+    state.setdefault("compare.align", CompareLink.align)
+
+
+def _comparison(link: CompareLink) -> Comparison | None:
+    """This session's comparison, rebuilt when the settings change."""
+    state = st.session_state
+    current: Comparison | None = state.get(STATE)
+    if current is None or state.get("compare.wanted") != link:
         try:
-            current = Comparison(base, field, values, n_seeds=n_seeds)
+            current = link.comparison()
         except ConfigError as error:
-            st.error(f"These runs cannot be compared: {error}")
+            st.error(t("compare.cannot_compare", error=error))
             return None
         current.record()
-        st.session_state[STATE], st.session_state["compare.wanted"] = current, wanted
-        st.session_state["compare.playing"] = False
+        state[STATE], state["compare.wanted"] = current, link
+        state["compare.playing"] = False
     return current
 
 
-def _shown(comparison: Comparison, show_test: bool, log_loss: bool) -> None:
+def _shown(comparison: Comparison, run_labels: list[str], show_test: bool, log_loss: bool) -> None:
     runs = comparison.runs
-    for column, run, label in zip(st.columns(len(runs)), runs, comparison.labels):
+    by_epochs = comparison.align == "epochs"
+    for i, (column, run, label) in enumerate(zip(st.columns(len(runs)), runs, run_labels)):
         with column:
             accuracy = run.history.test_acc[-1] if run.history.steps else math.nan
-            title = f"{label}: diverged" if run.diverged else f"{label}: test {accuracy:.0%}"
+            title = (t("compare.boundary_diverged", run=label) if run.diverged
+                     else t("compare.boundary_title", run=label, accuracy=accuracy))
             st.plotly_chart(figures.boundary_figure(run.decision_grid(60), run.data, title, show_test),
-                            width="stretch", key=f"compare.boundary.{label}")
-    st.plotly_chart(figures.overlay_loss_figure(comparison.labels, [run.history for run in runs], log_loss),
+                            width="stretch", key=f"compare.boundary.{i}")
+    st.plotly_chart(figures.overlay_loss_figure(run_labels, [run.history for run in runs], log_loss,
+                                                [snapshot_epochs(run) for run in runs] if by_epochs else None),
                     width="stretch", key="compare.loss")
     if comparison.seed_runs:
-        st.plotly_chart(figures.seeds_band_figure(comparison.labels, [run.history for run in comparison.seed_runs]),
+        seed_runs = comparison.seed_runs
+        st.plotly_chart(figures.seeds_band_figure(run_labels, [run.history for run in seed_runs],
+                                                  epochs=[snapshot_epochs(run) for run in seed_runs] if by_epochs else None),
                         width="stretch", key="compare.seeds_band")
     norms = [run.grad_norms() for run in runs]
     positive = [g for layer in norms for g in layer if g > 0 and math.isfinite(g)]
     y_range = (math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))) if positive else (-3, 1)
-    for column, run, label, run_norms in zip(st.columns(len(runs)), runs, comparison.labels, norms):
-        column.plotly_chart(figures.gradient_bars_figure(layer_names(run.model), run_norms, f"Gradients: {label}", y_range),
-                            width="stretch", key=f"compare.gradients.{label}")
+    for i, (column, run, label, run_norms) in enumerate(zip(st.columns(len(runs)), runs, run_labels, norms)):
+        column.plotly_chart(figures.gradient_bars_figure(layer_names(run.model), run_norms,
+                                                         t("compare.gradients_title", run=label), y_range),
+                            width="stretch", key=f"compare.gradients.{i}")
     st.dataframe(
-        [{"run": label, "step": run.step, "train loss": run.history.train_loss[-1], "test loss": run.history.test_loss[-1],
-          "train accuracy": run.history.train_acc[-1], "test accuracy": run.history.test_acc[-1],
-          "diverged": run.diverged} for run, label in zip(runs, comparison.labels)],
+        [{t("compare.column.run"): label, t("compare.column.step"): run.step, t("compare.column.epoch"): round(run.epoch, 2),
+          t("compare.column.train_loss"): run.history.train_loss[-1], t("compare.column.test_loss"): run.history.test_loss[-1],
+          t("compare.column.train_acc"): run.history.train_acc[-1], t("compare.column.test_acc"): run.history.test_acc[-1],
+          t("compare.column.diverged"): run.diverged} for run, label in zip(runs, run_labels)],
         hide_index=True, width="stretch")
+
+
+def _variation(base: RunConfig) -> CompareLink | None:
+    """The variation widgets, read back with the base into the page's link (None, after
+    saying why, if the runs cannot be compared)."""
+    state = st.session_state
+    field_column, values_column, seeds_column, align_column = st.columns([1.3, 2.6, 1.1, 1.5])
+    field = field_column.selectbox(t("compare.vary"), list(VARIATIONS), key="compare.field", format_func=labels.FIELDS.get)
+    options = _options(field, base)
+    if state.get("compare.values.field") != field:
+        current = format_value(field, getattr(base, field))
+        default = list(CompareLink.values) if field == CompareLink.vary else [current] + [
+            v for v in options if parse_value(field, v) != parse_value(field, current)][:1]
+        state["compare.values"], state["compare.values.field"] = default, field
+    state["compare.values"] = _among(field, state["compare.values"], options)
+    values = values_column.multiselect(t("compare.values"), options, key="compare.values", max_selections=4,
+                                       format_func=lambda value: _value_label(field, value))
+    seeds = seeds_column.select_slider(t("compare.seeds"), SEEDS, key="compare.seeds", help=t("compare.seeds_help"))
+    align = align_column.segmented_control(
+        t("compare.align"), ALIGNS, key="compare.align", required=True, help=t("compare.align_help"),
+        format_func=lambda name: t("compare.align_epochs") if name == "epochs" else t("compare.align_steps"))
+    try:
+        return CompareLink(base, field, tuple(values), seeds, align)
+    except ConfigError as error:
+        st.error(t("compare.cannot_compare", error=error))
+        return None
 
 
 def page() -> None:
     state = st.session_state
-    if controls.key("dataset") not in state:  # first page visited: take the settings from the link
-        controls.load_config(RunConfig.from_query(st.query_params.to_dict())[0])
+    _load_settings()
     base = controls.sidebar()
-    st.title("Compare")
-    st.caption("The same network, one setting changed: every run starts from the same seed on the same data and "
-               "takes the same steps, so any difference is that setting's doing. The base settings are in the sidebar.")
+    if not chrome.presenting():
+        st.title(t("compare.title"))
+        st.caption(t("compare.intro"))
     if base is None:
         return
-    field_column, values_column, seeds_column = st.columns([1, 3, 1])
-    state.setdefault("compare.field", DEFAULT_VARIATION[0])
-    field = field_column.selectbox("Vary", list(VARIATIONS), key="compare.field", format_func=FIELD_LABELS.get)
-    current = format_value(field, getattr(base, field))
-    options = VARIATIONS[field] + ([current] if current not in VARIATIONS[field] else [])  # the base's own value too
-    if state.get("compare.values.field") != field:
-        default = DEFAULT_VARIATION[1] if field == DEFAULT_VARIATION[0] else [current] + [
-            v for v in options if v != current][:1]
-        state["compare.values"], state["compare.values.field"] = default, field
-    state["compare.values"] = [v for v in state["compare.values"] if v in options]
-    values = values_column.multiselect("Values (2 to 4)", options, key="compare.values", max_selections=4,
-                                       format_func=lambda v: v if v else "none")
-    n_seeds = seeds_column.select_slider("Seeds per run", [1, 4, 8, 16], key="compare.seeds",
-                                         help="Train each run from several seeds at once (one batched model) and show "
-                                              "the spread: does it work, or did it work once?")
-    comparison = _comparison(base, field, list(values), n_seeds)
+    link = _variation(base)
+    if link is None:
+        return
+    state[SAVED] = link
+    urls.set_page_query(link.to_query())  # the address bar always links to these settings
+    loaded, warnings = state.get(LOADED, (None, []))
+    if link == loaded:  # once the student changes something, the link's problems are gone
+        for warning in warnings:
+            st.warning(t("compare.link_warning", warning=warning))
+    comparison = _comparison(link)
     if comparison is None:
         return
+    lesson_panel.show(PAGE, progress=comparison.step)
+    run_labels = [_run_label(link.vary, value) for value in link.values]
+    by_epochs = comparison.align == "epochs"
     playing = state.get("compare.playing", False)
-    play, step, epoch, reset, view = st.columns([1.1, 1, 1, 1, 2.5], vertical_alignment="bottom")
-    play.button("Pause" if playing else "Play", key="compare.play", type="primary", width="stretch",
-                icon=":material/pause:" if playing else ":material/play_arrow:",
+    play, step, epoch, reset, view = st.columns([1.1, 1.1, 1.1, 1.1, 2.2], vertical_alignment="bottom")
+    play.button(t("compare.pause") if playing else t("compare.play"), key="compare.play", type="primary",
+                width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:",
                 on_click=lambda: state.update({"compare.playing": not playing}))
 
-    def advance(steps: int) -> None:
+    def advance(train) -> None:
         state["compare.playing"] = False
-        comparison.train(steps)
+        train(1)
         comparison.record()
 
-    step.button("Step", key="compare.step", width="stretch", on_click=lambda: advance(1))
-    epoch.button("+1 epoch", key="compare.epoch", width="stretch",
-                 on_click=lambda: advance(comparison.runs[0].steps_per_epoch))
-    reset.button("Reset", key="compare.reset", icon=":material/restart_alt:", width="stretch",
+    step.button(t("compare.step"), key="compare.step", width="stretch", on_click=advance, args=(comparison.train,),
+                help=t("compare.step_help_epochs") if by_epochs else t("compare.step_help_steps"))
+    epoch.button(t("compare.epoch"), key="compare.epoch", width="stretch", on_click=advance,
+                 args=(comparison.train_epochs,), help=t("compare.epoch_help"))
+    reset.button(t("compare.reset"), key="compare.reset", icon=":material/restart_alt:", width="stretch",
                  on_click=lambda: (comparison.reset(), comparison.record(), state.update({"compare.playing": False})))
     with view:
-        show_test = st.toggle("Show test points", value=True, key="compare.show_test")
-        log_loss = st.toggle("Log-scale loss", value=False, key="compare.log_loss")
+        show_test = st.toggle(t("compare.show_test"), value=True, key="compare.show_test")
+        log_loss = st.toggle(t("compare.log_loss"), value=False, key="compare.log_loss")
 
     @st.fragment(run_every=TICK_SECONDS if playing else None)
     def live() -> None:
@@ -134,9 +243,8 @@ def page() -> None:
             if all(run.diverged for run in comparison.runs):
                 state["compare.playing"] = False
                 st.rerun()
-        st.caption(f"Step {comparison.step:,} · epoch {comparison.runs[0].epoch:.1f}")
-        _shown(comparison, show_test, log_loss)
+        st.caption(t("compare.progress_epochs", epoch=comparison.epoch) if by_epochs
+                   else t("compare.progress_steps", step=comparison.step))
+        _shown(comparison, run_labels, show_test, log_loss)
 
     live()
-
-

@@ -11,10 +11,11 @@ from typing import Any
 import streamlit as st
 
 from engine.config import FULL_BATCH, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, ConfigError, RunConfig
-from engine.datasets import DATASETS
+from engine.datasets import DATASETS, FEATURES
 from engine.models import ACTIVATIONS, INITS
 from engine.optimizers import OPTIMIZERS
-from playground import labels
+from playground import chrome, labels
+from playground.i18n import t
 
 # Choices offered by the sliders; a value from a link that is not among them is added.
 CHOICES: dict[str, list[Any]] = {
@@ -26,6 +27,8 @@ CHOICES: dict[str, list[Any]] = {
     "weight_decay": [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1],
 }
 DEFAULT_NEW_LAYER_WIDTH = 4
+# The input features as a mathematician writes them (the same in every language).
+FEATURE_LABELS = {"x1": "x₁", "x2": "x₂", "x1sq": "x₁²", "x2sq": "x₂²", "x1x2": "x₁x₂", "sin_x1": "sin x₁", "sin_x2": "sin x₂"}
 
 
 def key(field: str) -> str:
@@ -40,7 +43,7 @@ def load_config(config: RunConfig) -> None:
     """Set every widget to `config` (call before the widgets are drawn)."""
     for name, value in vars(config).items():
         if name != "hidden_sizes":
-            st.session_state[key(name)] = value
+            st.session_state[key(name)] = list(value) if name == "features" else value
     st.session_state["cfg.layers"] = len(config.hidden_sizes)
     for layer, width in enumerate(config.hidden_sizes):
         st.session_state[_width_key(layer)] = width
@@ -71,49 +74,57 @@ def sidebar() -> RunConfig | None:
         # Streamlit forgets a widget's value when a run does not draw it (another page, a
         # hidden layer width); writing it back keeps the settings as the student left them.
         st.session_state[name] = st.session_state[name]
+    if chrome.presenting():  # presenter mode draws no sidebar: the settings stay as they were
+        return _config([st.session_state[_width_key(layer)] for layer in range(int(st.session_state["cfg.layers"]))])
     with st.sidebar:
-        st.subheader("Data")
-        st.selectbox("Dataset", list(DATASETS), key=key("dataset"), format_func=labels.DATASETS.get)
-        st.slider("Noise", 0.0, 1.0, step=0.05, key=key("noise"), help="Spread of the points around their pattern.")
-        st.select_slider("Points", _choices("n_points"), key=key("n_points"))
-        st.slider("Test share", 0.1, 0.9, step=0.05, key=key("test_fraction"),
-                  help="Share of the points held out to test the network; it never trains on them.")
-        st.toggle("Standardise inputs", key=key("standardize"),
-                  help="Rescale each input to mean 0 and standard deviation 1 (using the training points).")
-        st.select_slider("Input scale", _choices("input_scale"), key=key("input_scale"), format_func=_number_label,
-                         help="Multiply the inputs by this. Large inputs push sigmoid neurons into their flat region.")
+        st.subheader(t("controls.data"))
+        st.selectbox(labels.FIELDS["dataset"], list(DATASETS), key=key("dataset"), format_func=labels.DATASETS.format())
+        st.slider(labels.FIELDS["noise"], 0.0, 1.0, step=0.05, key=key("noise"), help=t("controls.noise_help"))
+        st.select_slider(labels.FIELDS["n_points"], _choices("n_points"), key=key("n_points"))
+        st.slider(labels.FIELDS["test_fraction"], 0.1, 0.9, step=0.05, key=key("test_fraction"),
+                  help=t("controls.test_fraction_help"))
+        st.toggle(labels.FIELDS["standardize"], key=key("standardize"), help=t("controls.standardize_help"))
+        st.select_slider(labels.FIELDS["input_scale"], _choices("input_scale"), key=key("input_scale"),
+                         format_func=_number_label, help=t("controls.input_scale_help"))
+        st.multiselect(labels.FIELDS["features"], list(FEATURES), key=key("features"), format_func=FEATURE_LABELS.get,
+                       help=t("controls.features_help"))
 
-        st.subheader("Network")
-        layers = st.number_input("Hidden layers", 0, MAX_HIDDEN_LAYERS, key="cfg.layers",
-                                 help="0 hidden layers is a single-layer perceptron: it can only draw a straight line.")
+        st.subheader(t("controls.network"))
+        layers = st.number_input(labels.FIELDS["hidden_sizes"], 0, MAX_HIDDEN_LAYERS, key="cfg.layers",
+                                 help=t("controls.layers_help"))
         columns = st.columns(3)
         widths = []
         for layer in range(int(layers)):
             previous = st.session_state.get(_width_key(layer - 1), DEFAULT_NEW_LAYER_WIDTH)
             st.session_state.setdefault(_width_key(layer), previous)
             with columns[layer % 3]:
-                widths.append(st.number_input(f"Layer {layer + 1}", 1, MAX_LAYER_WIDTH, key=_width_key(layer),
-                                              help="Neurons in this hidden layer."))
-        st.selectbox("Activation", list(ACTIVATIONS), key=key("activation"), format_func=labels.ACTIVATIONS.get)
-        st.selectbox("Weight init", list(INITS), key=key("init"), format_func=labels.INITS.get,
-                     help="How the weights start. All zeros makes every neuron in a layer identical, forever.")
+                widths.append(st.number_input(t("controls.layer", n=layer + 1), 1, MAX_LAYER_WIDTH, key=_width_key(layer),
+                                              help=t("controls.layer_help")))
+        st.selectbox(labels.FIELDS["activation"], list(ACTIVATIONS), key=key("activation"),
+                     format_func=labels.ACTIVATIONS.format())
+        st.selectbox(labels.FIELDS["init"], list(INITS), key=key("init"), format_func=labels.INITS.format(),
+                     help=t("controls.init_help"))
         if st.session_state[key("init")] == "normal":
-            st.select_slider("Init std", _choices("init_std"), key=key("init_std"), format_func=_number_label)
-        st.slider("Dropout", 0.0, 0.9, step=0.05, key=key("dropout"),
-                  help="Share of hidden neurons switched off at random at each training step.")
+            st.select_slider(labels.FIELDS["init_std"], _choices("init_std"), key=key("init_std"), format_func=_number_label)
+        st.slider(labels.FIELDS["dropout"], 0.0, 0.9, step=0.05, key=key("dropout"), help=t("controls.dropout_help"))
 
-        st.subheader("Training")
-        st.selectbox("Optimizer", list(OPTIMIZERS), key=key("optimizer"), format_func=labels.OPTIMIZERS.get,
-                     on_change=_take_optimizer_default_rate, help="Changing it also picks its usual learning rate.")
-        st.select_slider("Learning rate", _choices("learning_rate"), key=key("learning_rate"), format_func=_number_label)
-        st.select_slider("Batch size", _choices("batch_size"), key=key("batch_size"), format_func=_number_label,
-                         help='Examples per step. "full" uses every training point each step: plain gradient descent.')
-        st.select_slider("L2 weight decay", _choices("weight_decay"), key=key("weight_decay"), format_func=_number_label)
-        st.number_input("Seed", 0, 2**31 - 1, key=key("seed"), help="Same seed, same data and same starting weights.")
+        st.subheader(t("controls.training"))
+        st.selectbox(labels.FIELDS["optimizer"], list(OPTIMIZERS), key=key("optimizer"), format_func=labels.OPTIMIZERS.format(),
+                     on_change=_take_optimizer_default_rate, help=t("controls.optimizer_help"))
+        st.select_slider(labels.FIELDS["learning_rate"], _choices("learning_rate"), key=key("learning_rate"),
+                         format_func=_number_label)
+        st.select_slider(labels.FIELDS["batch_size"], _choices("batch_size"), key=key("batch_size"), format_func=_number_label,
+                         help=t("controls.batch_help"))
+        st.select_slider(labels.FIELDS["weight_decay"], _choices("weight_decay"), key=key("weight_decay"),
+                         format_func=_number_label)
+        st.number_input(labels.FIELDS["seed"], 0, 2**31 - 1, key=key("seed"), help=t("controls.seed_help"))
+    return _config(widths)
 
+
+def _config(widths: list[int]) -> RunConfig | None:
     values = {name: st.session_state[key(name)] for name in RunConfig.__dataclass_fields__ if name != "hidden_sizes"}
     try:
         return RunConfig(**values, hidden_sizes=tuple(int(w) for w in widths))
     except ConfigError as error:
-        st.error(f"These settings cannot run: {error}")
+        st.error(t("controls.invalid", error=error))
         return None

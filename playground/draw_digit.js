@@ -29,9 +29,10 @@ function downsample(canvas, ctx) {
   return grey.some((v) => v > 0) ? grey : [];
 }
 
-// Repaint a drawing Python still holds (GRID * GRID bytes) on a freshly mounted, blank pad.
-function restore(canvas, ctx, bytes) {
-  if (!(bytes instanceof Uint8Array) || bytes.length !== GRID * GRID) return;
+// Repaint a drawing Python still holds (GRID * GRID bytes, base64) on a freshly mounted, blank pad.
+function restore(canvas, ctx, base64) {
+  const bytes = Uint8Array.from(atob(base64 || ""), (c) => c.charCodeAt(0));
+  if (bytes.length !== GRID * GRID) return;
   const image = new ImageData(GRID, GRID);
   bytes.forEach((v, k) => image.data.set([255, 255, 255, v], k * 4));
   const small = new OffscreenCanvas(GRID, GRID);
@@ -44,6 +45,10 @@ export default function ({ data, parentElement, setStateValue }) {
   const canvas = parentElement.querySelector("canvas.pad");
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
   const pen = canvas.pen || (canvas.pen = { down: false, last: null, timer: null });
+  const clear = parentElement.querySelector("button.clear");
+  // The texts come with every run, in the session's language.
+  canvas.setAttribute("aria-label", data.label);
+  clear.textContent = data.clear;
 
   if (!pen.mounted) {
     // First call for this canvas: size its backing store to its CSS box at the screen's pixel
@@ -54,7 +59,7 @@ export default function ({ data, parentElement, setStateValue }) {
       canvas.width = Math.round(canvas.clientWidth * ratio);
       canvas.height = Math.round(canvas.clientHeight * ratio);
     }
-    restore(canvas, ctx, data);
+    restore(canvas, ctx, data.drawing);
     pen.mounted = true;
   }
 
@@ -103,7 +108,7 @@ export default function ({ data, parentElement, setStateValue }) {
     pen.down = false;
     send();
   };
-  parentElement.querySelector("button.clear").onclick = () => {
+  clear.onclick = () => {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     pen.down = false;
     clearTimeout(pen.timer);

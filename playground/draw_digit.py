@@ -9,23 +9,28 @@ way MNIST's were (`engine.digits.to_mnist`). A digit drawn on two thirds of the 
 about 37 pixels tall at 56x56, so that step shrinks it and leaves soft, MNIST-like edges;
 at 28x28 it would be 19 pixels tall and smaller digits would have to be blown up, blocky.
 It is still only 3,136 numbers per message.
+
+The pad's own texts (the Clear button, the label a screen reader reads) come from
+`texts/<lang>/mnist.toml` with each run, so they follow the session's language.
 """
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
+
+from playground.i18n import t
 
 GRID = 56  # the drawing comes back as GRID x GRID grey levels; must match GRID in draw_digit.js
 PAD_SIZE = 280  # the pad's side in CSS pixels: 10x MNIST's 28, big enough for a mouse
 
 _HTML = f"""
 <div class="draw-digit">
-  <canvas class="pad" width="{PAD_SIZE}" height="{PAD_SIZE}" role="img"
-          aria-label="Drawing pad: draw a digit with the mouse or a finger"></canvas>
-  <button type="button" class="clear">Clear</button>
+  <canvas class="pad" width="{PAD_SIZE}" height="{PAD_SIZE}" role="img"></canvas>
+  <button type="button" class="clear"></button>
 </div>
 """
 
@@ -60,9 +65,12 @@ def draw_digit(key: str) -> np.ndarray | None:
     Pass the result through `engine.digits.to_mnist` before giving it to an MNIST network.
     """
     previous = _drawing_bytes(st.session_state.get(key))
-    # `previous` goes back to the browser only so a pad that was remounted (blank) can repaint
-    # the drawing Python still holds; a pad that is already showing it ignores it.
-    result = _component(key=key, data=previous, width="content", on_drawing_change=lambda: None)
+    # The drawing goes back to the browser only so a pad that was remounted (blank) can repaint
+    # the drawing Python still holds; a pad that is already showing it ignores it. Base64 keeps
+    # it small inside the JSON that also carries the pad's texts.
+    data = {"drawing": base64.b64encode(previous).decode() if previous else "",
+            "clear": t("mnist.draw.clear"), "label": t("mnist.draw.pad")}
+    result = _component(key=key, data=data, width="content", on_drawing_change=lambda: None)
     grey = _drawing_bytes(result)
     if grey is None:
         return None

@@ -1,4 +1,5 @@
-"""Plotly figures for the MNIST lab, built by plain functions from engine data."""
+"""Plotly figures, built by plain functions from engine data; their texts are in the session's
+language (texts/<lang>/figures.toml)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ import io
 from collections.abc import Sequence
 
 import numpy as np
+
+# Plotly looks pandas up in sys.modules without waiting for its import to finish. With fast
+# reruns, a new script run can draw a figure while the interrupted run is still importing
+# pandas (for st.dataframe) on a fresh server; importing it with this module closes that race.
+import pandas  # noqa: F401
 import plotly.graph_objects as go
 from PIL import Image
+
+from playground.i18n import t
 
 TRAIN_COLOUR, TEST_COLOUR = "#0072B2", "#E69F00"  # Okabe-Ito: readable for colour-blind viewers
 LAYER_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -38,30 +46,31 @@ def loss_figure(batch_loss: Sequence[float], steps_per_epoch: int, epochs: Seque
     smoothed = smooth(batch_loss)
     x = (np.arange(len(smoothed)) + (len(batch_loss) - len(smoothed)) + 1) / steps_per_epoch
     figure = go.Figure([
-        go.Scatter(x=x, y=smoothed, name="train (per batch, smoothed)", line=dict(color=TRAIN_COLOUR, width=3)),
-        go.Scatter(x=list(epochs), y=list(test_loss), name="test (10,000 images)", mode="lines+markers",
+        go.Scatter(x=x, y=smoothed, name=t("figures.mnist.train_batches"), line=dict(color=TRAIN_COLOUR, width=3)),
+        go.Scatter(x=list(epochs), y=list(test_loss), name=t("figures.mnist.test_images"), mode="lines+markers",
                    line=dict(color=TEST_COLOUR, width=3, dash="dash"), marker=dict(size=9)),
     ])
-    return _layout(figure, "Loss", "epoch", "cross-entropy loss", height=360)
+    return _layout(figure, t("figures.mnist.loss_title"), t("figures.axis.epoch"), t("figures.axis.cross_entropy"),
+                   height=360)
 
 
 def accuracy_figure(epochs: Sequence[float], train_acc: Sequence[float], test_acc: Sequence[float]) -> go.Figure:
     figure = go.Figure([
-        go.Scatter(x=list(epochs), y=list(train_acc), name="train (mean over the epoch, while learning)",
-                   mode="lines+markers",
+        go.Scatter(x=list(epochs), y=list(train_acc), name=t("figures.mnist.train_epoch_mean"), mode="lines+markers",
                    line=dict(color=TRAIN_COLOUR, width=3), marker=dict(size=9)),
-        go.Scatter(x=list(epochs), y=list(test_acc), name="test (at the epoch's end)", mode="lines+markers",
+        go.Scatter(x=list(epochs), y=list(test_acc), name=t("figures.mnist.test_epoch_end"), mode="lines+markers",
                    line=dict(color=TEST_COLOUR, width=3, dash="dash"), marker=dict(size=9)),
     ])
     figure.update_yaxes(tickformat=".1%")
-    return _layout(figure, "Accuracy", "epoch", "accuracy", height=360)
+    return _layout(figure, t("figures.mnist.accuracy_title"), t("figures.axis.epoch"), t("figures.axis.accuracy"),
+                   height=360)
 
 
 def gradient_figure(names: Sequence[str], norms: Sequence[float]) -> go.Figure:
     """Each layer's weight-gradient size at the last step, input layer first (log scale)."""
     figure = go.Figure(go.Bar(x=list(names), y=list(norms), marker_color=LAYER_COLOURS[: len(names)] * 4))
     figure.update_yaxes(type="log")
-    return _layout(figure, "Gradient per layer (last step)", "layer (input → output)", "gradient norm (log)")
+    return _layout(figure, t("figures.mnist.gradient_title"), t("figures.axis.layer"), t("figures.axis.gradient_norm"))
 
 
 def confusion_figure(matrix: np.ndarray) -> go.Figure:
@@ -70,10 +79,11 @@ def confusion_figure(matrix: np.ndarray) -> go.Figure:
     digits = [str(d) for d in range(len(matrix))]
     figure = go.Figure(go.Heatmap(
         z=np.sqrt(share), x=digits, y=digits, text=matrix, texttemplate="%{text}", colorscale="Blues", showscale=False,
-        hovertemplate="true %{y}, predicted %{x}: %{text} images<extra></extra>"))
+        hovertemplate=t("figures.mnist.confusion_hover")))
     figure.update_yaxes(autorange="reversed", type="category")
     figure.update_xaxes(type="category", side="bottom")
-    return _layout(figure, "Confusion matrix (10,000 test images)", "predicted digit", "true digit", height=520)
+    return _layout(figure, t("figures.mnist.confusion_title"), t("figures.axis.predicted_digit"),
+                   t("figures.axis.true_digit"), height=520)
 
 
 def probabilities_figure(probabilities: np.ndarray, label: int | None = None) -> go.Figure:
@@ -82,7 +92,8 @@ def probabilities_figure(probabilities: np.ndarray, label: int | None = None) ->
     figure = go.Figure(go.Bar(x=[str(d) for d in range(len(probabilities))], y=probabilities, marker_color=colours,
                               text=[f"{p:.0%}" for p in probabilities], textposition="outside"))
     figure.update_yaxes(range=[0, 1.15], tickformat=".0%")
-    return _layout(figure, "Softmax output", "digit", "probability", height=300)
+    return _layout(figure, t("figures.mnist.softmax_title"), t("figures.axis.digit"), t("figures.axis.probability"),
+                   height=300)
 
 
 def tile(images: np.ndarray, columns: int, gap: int = 2, scale: int = 1) -> np.ndarray:
@@ -121,7 +132,7 @@ def boundary_figure(grid, data, title: str, show_test: bool = True) -> go.Figure
     (filled) and test points (rings)."""
     figure = go.Figure([
         go.Heatmap(x=grid.x1, y=grid.x2, z=grid.probability, zmin=0, zmax=1, colorscale=BOUNDARY_SCALE, showscale=False,
-                   hovertemplate="x1 %{x:.2f}, x2 %{y:.2f}: P(blue) %{z:.2f}<extra></extra>"),
+                   hovertemplate=t("figures.boundary.hover")),
         go.Contour(x=grid.x1, y=grid.x2, z=grid.probability, contours=dict(start=0.5, end=0.5, coloring="none"),
                    line=dict(color="#111827", width=3), showscale=False, hoverinfo="skip"),
     ])
@@ -131,8 +142,10 @@ def boundary_figure(grid, data, title: str, show_test: bool = True) -> go.Figure
             chosen = x[y == label]
             marker = (dict(color=colour, size=8, line=dict(color="white", width=1)) if split == "train"
                       else dict(color="white", size=8, line=dict(color=colour, width=2.5)))
-            figure.add_trace(go.Scatter(x=chosen[:, 0], y=chosen[:, 1], mode="markers", marker=marker,
-                                        name=f"{split}, class {label}", showlegend=False))
+            name = (t("figures.boundary.train_points", label=label) if split == "train"
+                    else t("figures.boundary.test_points", label=label))
+            figure.add_trace(go.Scatter(x=chosen[:, 0], y=chosen[:, 1], mode="markers", marker=marker, name=name,
+                                        showlegend=False))
     figure.update_yaxes(scaleanchor="x", constrain="domain")
     figure.update_xaxes(constrain="domain", range=list(data.bounds[0]))
     figure = _layout(figure, title, "x1", "x2", height=380)
@@ -140,17 +153,27 @@ def boundary_figure(grid, data, title: str, show_test: bool = True) -> go.Figure
     return figure
 
 
-def overlay_loss_figure(labels: Sequence[str], histories: Sequence, log: bool = False) -> go.Figure:
-    """Each run's train (solid) and test (dashed) loss, one colour per run."""
+def _x_values(histories: Sequence, epochs: Sequence[Sequence[float]] | None) -> tuple[list, str]:
+    """Each run's x values (its snapshots' steps, or the epochs given) and the axis title."""
+    if epochs is None:
+        return [history.steps for history in histories], t("figures.axis.step")
+    return [list(run_epochs) for run_epochs in epochs], t("figures.axis.epoch")
+
+
+def overlay_loss_figure(labels: Sequence[str], histories: Sequence, log: bool = False,
+                        epochs: Sequence[Sequence[float]] | None = None) -> go.Figure:
+    """Each run's train (solid) and test (dashed) loss, one colour per run, against the
+    training step, or against the epoch if each run's snapshot `epochs` are given."""
     figure = go.Figure()
-    for label, history, colour in zip(labels, histories, RUN_COLOURS):
-        figure.add_trace(go.Scatter(x=history.steps, y=history.train_loss, name=f"{label} (train)",
+    xs, x_title = _x_values(histories, epochs)
+    for label, history, x, colour in zip(labels, histories, xs, RUN_COLOURS):
+        figure.add_trace(go.Scatter(x=x, y=history.train_loss, name=t("figures.compare.train", run=label),
                                     line=dict(color=colour, width=3)))
-        figure.add_trace(go.Scatter(x=history.steps, y=history.test_loss, name=f"{label} (test)",
+        figure.add_trace(go.Scatter(x=x, y=history.test_loss, name=t("figures.compare.test", run=label),
                                     line=dict(color=colour, width=3, dash="dash")))
     if log:
         figure.update_yaxes(type="log")
-    return _layout(figure, "Loss: train (solid) and test (dashed)", "training step", "loss", height=380)
+    return _layout(figure, t("figures.compare.loss_title"), x_title, t("figures.axis.loss"), height=380)
 
 
 def gradient_bars_figure(names: Sequence[str], norms: Sequence[float], title: str, y_range: tuple[float, float]) -> go.Figure:
@@ -176,8 +199,8 @@ def race_figure(grid: tuple[np.ndarray, np.ndarray, np.ndarray], trajectories: d
     step_x, step_y = max(1, len(xs) // 25), max(1, len(ys) // 25)
     click_x, click_y = np.meshgrid(xs[::step_x], ys[::step_y])
     figure.add_trace(go.Scatter(x=click_x.ravel(), y=click_y.ravel(), mode="markers", marker=dict(size=10, opacity=0),
-                                hovertemplate="start here: (%{x:.2f}, %{y:.2f})<extra></extra>", showlegend=False,
-                                name="click to start here"))
+                                hovertemplate=t("figures.race.click_hover"), showlegend=False,
+                                name=t("figures.race.click_here")))
     for name, trajectory in trajectories.items():
         points = trajectory.points[: shown_steps + 1]
         colour = OPTIMIZER_COLOURS.get(name, "#333333")
@@ -188,13 +211,14 @@ def race_figure(grid: tuple[np.ndarray, np.ndarray, np.ndarray], trajectories: d
                                     hovertemplate=f"{names.get(name, name)}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
     if trajectories:
         start = next(iter(trajectories.values())).points[0]
-        figure.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
+        figure.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name=t("figures.race.start"),
                                     marker=dict(symbol="circle-open", size=16, color="#111827", line=dict(width=3))))
-    figure.add_trace(go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers", name="minimum",
+    figure.add_trace(go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers",
+                                name=t("figures.race.minimum"),
                                 marker=dict(symbol="star", size=16, color="#111827")))
     figure.update_xaxes(range=[xs[0], xs[-1]])
     figure.update_yaxes(range=[ys[0], ys[-1]])
-    title = "Paths over the loss surface" + (" (contours of log loss)" if log_contours else "")
+    title = t("figures.race.paths_title_log") if log_contours else t("figures.race.paths_title")
     figure = _layout(figure, title, "x", "y", height=560)
     figure.update_layout(clickmode="event+select", dragmode=False)
     return figure
@@ -208,23 +232,30 @@ def race_loss_figure(trajectories: dict, shown_steps: int, names: dict[str, str]
         figure.add_trace(go.Scatter(x=np.arange(len(losses)), y=np.maximum(losses, 1e-12), name=names.get(name, name),
                                     line=dict(color=OPTIMIZER_COLOURS.get(name, "#333333"), width=3)))
     figure.update_yaxes(type="log")
-    return _layout(figure, "Loss at each step", "step", "loss (log scale)", height=560)
+    return _layout(figure, t("figures.race.loss_title"), t("figures.axis.race_step"), t("figures.axis.log_loss"),
+                   height=560)
 
 
-def seeds_band_figure(labels: Sequence[str], histories: Sequence, metric: str = "test_acc") -> go.Figure:
+def _metric_name(metric: str) -> str:
+    return {"train_loss": t("figures.metric.train_loss"), "test_loss": t("figures.metric.test_loss"),
+            "train_acc": t("figures.metric.train_acc"), "test_acc": t("figures.metric.test_acc")}[metric]
+
+
+def seeds_band_figure(labels: Sequence[str], histories: Sequence, metric: str = "test_acc",
+                      epochs: Sequence[Sequence[float]] | None = None) -> go.Figure:
     """Each run's mean over its seeds, with a band from the worst seed to the best: "it
-    worked once" becomes "it works" (or does not)."""
+    worked once" becomes "it works" (or does not). Against the step, or the epochs given."""
     figure = go.Figure()
-    for label, history, colour in zip(labels, histories, RUN_COLOURS):
+    xs, x_title = _x_values(histories, epochs)
+    for label, history, x, colour in zip(labels, histories, xs, RUN_COLOURS):
         values = np.stack(getattr(history, metric))  # (snapshots, seeds)
         red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-        figure.add_trace(go.Scatter(x=history.steps, y=np.nanmax(values, axis=1), line=dict(width=0), showlegend=False,
+        figure.add_trace(go.Scatter(x=x, y=np.nanmax(values, axis=1), line=dict(width=0), showlegend=False,
                                     hoverinfo="skip"))
-        figure.add_trace(go.Scatter(x=history.steps, y=np.nanmin(values, axis=1), line=dict(width=0), fill="tonexty",
+        figure.add_trace(go.Scatter(x=x, y=np.nanmin(values, axis=1), line=dict(width=0), fill="tonexty",
                                     fillcolor=f"rgba({red},{green},{blue},0.2)", showlegend=False, hoverinfo="skip"))
-        figure.add_trace(go.Scatter(x=history.steps, y=np.nanmean(values, axis=1), line=dict(color=colour, width=3),
-                                    name=f"{label} (mean of {values.shape[1]} seeds)"))
+        figure.add_trace(go.Scatter(x=x, y=np.nanmean(values, axis=1), line=dict(color=colour, width=3),
+                                    name=t("figures.compare.seeds_mean", run=label, n=values.shape[1])))
     if metric.endswith("acc"):
         figure.update_yaxes(tickformat=".0%")
-    title = "Test accuracy over seeds: mean, band from worst to best seed"
-    return _layout(figure, title, "training step", metric.replace("_", " "), height=380)
+    return _layout(figure, t("figures.compare.seeds_title"), x_title, _metric_name(metric), height=380)

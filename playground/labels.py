@@ -1,25 +1,45 @@
-"""What the page calls each engine name, in the course's words."""
+"""What the page calls each engine name, in the course's words and the session's language.
 
-DATASETS = {
-    "and": "AND", "or": "OR", "xor": "XOR", "circle": "Circle", "gaussians": "Two Gaussians",
-    "spirals": "Spirals", "moons": "Moons",
-}
-ACTIVATIONS = {
-    "sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU", "elu": "ELU",
-    "gelu": "GELU", "linear": "Linear (none)",
-}
-INITS = {
-    "auto": "Auto (Xavier / He)", "xavier": "Xavier (Glorot)", "he": "He (Kaiming)", "pytorch": "PyTorch default",
-    "normal": "Normal (choose std)", "zeros": "All zeros",
-}
-OPTIMIZERS = {
-    "sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov (NAG)", "adagrad": "Adagrad", "rmsprop": "RMSProp",
-    "adadelta": "AdaDelta", "adam": "Adam", "nadam": "Nadam",
-}
-FIELDS = {
-    "dataset": "Dataset", "n_points": "Points", "noise": "Noise", "test_fraction": "Test share",
-    "input_scale": "Input scale", "standardize": "Standardise inputs", "hidden_sizes": "Hidden layers",
-    "activation": "Activation", "init": "Weight init", "init_std": "Init std", "dropout": "Dropout",
-    "optimizer": "Optimizer", "learning_rate": "Learning rate", "batch_size": "Batch size",
-    "weight_decay": "L2 weight decay", "seed": "Seed",
-}
+Each table reads like a dict (`labels.OPTIMIZERS["adam"]`, `labels.DATASETS.get`) and looks
+the name up in `texts/<lang>/label.toml` at call time, so a language switch applies at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from engine.config import FIELDS as CONFIG_FIELDS
+from engine.datasets import DATASETS as DATASET_NAMES
+from engine.models import ACTIVATIONS as ACTIVATION_NAMES
+from engine.models import INITS as INIT_NAMES
+from engine.optimizers import OPTIMIZERS as OPTIMIZER_NAMES
+from playground.i18n import t
+
+
+class _Labels(Mapping[str, str]):
+    def __init__(self, section: str, names: list[str]) -> None:
+        self._section, self._names = section, names
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._names:
+            raise KeyError(name)
+        return t(f"label.{self._section}.{name}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def format(self) -> Callable[[str], str | None]:
+        """A `format_func` for widgets: the labels as they are now, in this run's language.
+        (Streamlit's AppTest calls format functions again outside the script run, where the
+        session's language cannot be read; a snapshot answers the same as the page did.)"""
+        return dict(self).get
+
+
+DATASETS = _Labels("dataset", list(DATASET_NAMES))
+ACTIVATIONS = _Labels("activation", list(ACTIVATION_NAMES))
+INITS = _Labels("init", list(INIT_NAMES))
+OPTIMIZERS = _Labels("optimizer", list(OPTIMIZER_NAMES))
+FIELDS = _Labels("field", list(CONFIG_FIELDS))

@@ -1,24 +1,44 @@
-// The 2D page's live view: status, decision boundary, loss/accuracy curves, gradient flow
-// and the network diagram, painted on canvases from one JSON frame per tick.
+// The 2D page's live view: status, the network's answer over the plane, loss/accuracy curves,
+// gradient flow and the network diagram, painted on canvases from one binary frame per tick.
 // Streamlit calls the default export again for every new frame with the same parentElement,
 // so everything here is idempotent: no listeners are added twice, canvases are reused.
+// Every word drawn comes from the frame (`T = frame.text`, see frames.py `live_texts`), and
+// every size is multiplied by the frame's scale `S` (larger in presenter mode).
 
 const ORANGE = [230, 159, 0];   // class 0 (Okabe-Ito orange: safe for colour-blind viewers)
 const BLUE = [0, 114, 178];     // class 1 (Okabe-Ito blue)
+const GREEN = [0, 158, 115];    // class 2 (Okabe-Ito bluish green)
+const CLASS_COLOURS = [ORANGE, BLUE, GREEN];
 const INK = "#1f2430";
+const MUTED = "#4b5563";
 const GRID = "#d9dce3";
 const SERIES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 const FONT = "system-ui, 'Noto Sans', 'NanumGothic', sans-serif";
+const TINT = 0.55;  // how far the plane's colour goes from white where the network is sure
 
-// 256-entry colour table: probability 0 -> tinted orange, 0.5 -> white, 1 -> tinted blue.
-const LUT = (() => {
+let S = 1;  // this frame's drawing scale: fonts, lines, markers and margins
+
+// 256-entry colour tables from white towards a colour: level 0 white, level 255 `strength` of it.
+function ramp(colour, strength) {
   const lut = new Uint8ClampedArray(256 * 3);
   for (let i = 0; i < 256; i++) {
-    const p = i / 255, side = p < 0.5 ? ORANGE : BLUE, t = Math.min(1, Math.abs(p - 0.5) * 2) * 0.55;
+    for (let c = 0; c < 3; c++) lut[i * 3 + c] = Math.round(255 + (colour[c] - 255) * (i / 255) * strength);
+  }
+  return lut;
+}
+// Diverging: level 0 -> orange, 127.5 -> white, 255 -> blue. P(class 1) for two classes, and
+// a regression's value (its range centred on 0) for the plane (tinted) and the points (full).
+function diverging(strength) {
+  const lut = new Uint8ClampedArray(256 * 3);
+  for (let i = 0; i < 256; i++) {
+    const p = i / 255, side = p < 0.5 ? ORANGE : BLUE, t = Math.min(1, Math.abs(p - 0.5) * 2) * strength;
     for (let c = 0; c < 3; c++) lut[i * 3 + c] = Math.round(255 + (side[c] - 255) * t);
   }
   return lut;
-})();
+}
+const LUT = diverging(TINT);
+const POINT_LUT = diverging(1);
+const CLASS_LUTS = CLASS_COLOURS.map((colour) => ramp(colour, TINT));  // by the margin over the runner-up
 
 // A frame is: uint32 header length, UTF-8 JSON header, then raw arrays listed in
 // header.blobs as name -> [offset after the header, byte length, dtype] (see frames.py).
@@ -52,9 +72,12 @@ function fmt(v) {
   if (v === null || v === undefined || !isFinite(v)) return "–";
   if (Number.isInteger(v) && Math.abs(v) < 1e6) return v.toLocaleString("en-US");
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(1).replace("e", "e");
+  if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(1);
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(2);
 }
+
+// A text template from the frame with its {placeholders} filled in (as Python's str.format).
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
 
 // Round tick values for an axis from lo to hi, and a formatter with the decimals they need.
 function niceTicks(lo, hi, count) {
@@ -67,23 +90,35 @@ function niceTicks(lo, hi, count) {
   return ticks;
 }
 
-function text(ctx, s, x, y, { size = 13, color = INK, align = "left", base = "alphabetic", weight = "" } = {}) {
-  ctx.font = `${weight} ${size}px ${FONT}`;
+// Text at `size` CSS pixels before scaling; squeezed (never cut) to `max` pixels wide if given.
+function text(ctx, s, x, y, { size = 13, color = INK, align = "left", base = "alphabetic", weight = "", max } = {}) {
+  ctx.font = `${weight} ${size * S}px ${FONT}`;
   ctx.fillStyle = color;
   ctx.textAlign = align;
   ctx.textBaseline = base;
-  ctx.fillText(s, x, y);
+  if (max !== undefined) ctx.fillText(s, x, y, Math.max(1, max));
+  else ctx.fillText(s, x, y);
+}
+
+// An axis title along the left edge, reading upwards, centred on the plot box's height.
+function yTitle(ctx, s, x, top, bottom) {
+  ctx.save(); ctx.translate(x, (top + bottom) / 2); ctx.rotate(-Math.PI / 2);
+  text(ctx, s, 0, 0, { size: 12, align: "center", color: MUTED, max: bottom - top + 24 * S }); ctx.restore();
+}
+
+function chartBox(w, h) {
+  return { l: 58 * S, r: w - 12 * S, t: 30 * S, b: h - 38 * S };
 }
 
 // A line chart with labelled axes. series: [{y: [...], color, label, dash}], shared xs.
-function lineChart(canvas, { title, xs, series, xLabel, yLabel, log = false, yFixed = null }) {
+function lineChart(canvas, T, { title, xs, series, xLabel, yLabel, log = false, yFixed = null }) {
   const [ctx, w, h] = fit(canvas);
-  const box = { l: 58, r: w - 12, t: 30, b: h - 38 };
-  text(ctx, title, box.l, 18, { size: 15, weight: "600" });
-  const titleEnd = box.l + ctx.measureText(title).width + 16;
+  const box = chartBox(w, h);
+  text(ctx, title, box.l, 18 * S, { size: 15, weight: "600", max: box.r - box.l });
+  const titleEnd = box.l + ctx.measureText(title).width + 16 * S;
   // Legend entries right-aligned on the title's row, wrapping to rows below it if they collide.
-  ctx.font = `12px ${FONT}`;
-  const entries = series.filter((s) => s.label).map((s) => ({ s, width: ctx.measureText(s.label).width + 30 }));
+  ctx.font = `${12 * S}px ${FONT}`;
+  const entries = series.filter((s) => s.label).map((s) => ({ s, width: ctx.measureText(s.label).width + 30 * S }));
   const rows = [[]];
   let room = box.r - titleEnd;
   for (const entry of [...entries].reverse()) {
@@ -91,11 +126,10 @@ function lineChart(canvas, { title, xs, series, xLabel, yLabel, log = false, yFi
     rows[rows.length - 1].push(entry);
     room -= entry.width;
   }
-  box.t += 16 * (rows.length - 1);
+  box.t += 16 * S * (rows.length - 1);
   const ys = series.flatMap((s) => s.y).filter((v) => v !== null && isFinite(v) && (!log || v > 0));
   if (!xs || xs.length === 0 || ys.length === 0) {
-    text(ctx, "Press Play or Step to start training", (box.l + box.r) / 2, (box.t + box.b) / 2,
-         { size: 14, color: "#6b7280", align: "center" });
+    text(ctx, T.start, (box.l + box.r) / 2, (box.t + box.b) / 2, { size: 14, color: "#6b7280", align: "center", max: box.r - box.l });
     return;
   }
   const tf = log ? (v) => Math.log10(v) : (v) => v;
@@ -108,36 +142,38 @@ function lineChart(canvas, { title, xs, series, xLabel, yLabel, log = false, yFi
   const X = (x) => box.l + ((x - xlo) / (xhi - xlo)) * (box.r - box.l);
   const Y = (v) => box.b - ((tf(v) - ylo) / (yhi - ylo)) * (box.b - box.t);
 
-  ctx.lineWidth = 1;
+  ctx.lineWidth = S;
   const linear = niceTicks(ylo, yhi, 5);
   const yticks = log ? niceTicks(Math.floor(ylo), Math.ceil(yhi), 6).filter((t) => Number.isInteger(t) && t >= ylo && t <= yhi).map((t) => Math.pow(10, t))
                      : linear;
   for (const t of yticks) {
     const y = Y(t);
     ctx.strokeStyle = GRID; ctx.beginPath(); ctx.moveTo(box.l, y); ctx.lineTo(box.r, y); ctx.stroke();
-    text(ctx, log ? `1e${Math.round(Math.log10(t))}` : linear.label(t), box.l - 6, y, { size: 12, align: "right", base: "middle", color: "#4b5563" });
+    text(ctx, log ? `1e${Math.round(Math.log10(t))}` : linear.label(t), box.l - 6 * S, y,
+         { size: 12, align: "right", base: "middle", color: MUTED, max: box.l - 26 * S });
   }
-  for (const t of niceTicks(xlo, xhi, 6)) {
-    const x = X(t);
-    text(ctx, fmt(t), x, box.b + 15, { size: 12, align: "center", color: "#4b5563" });
+  ctx.font = `${12 * S}px ${FONT}`;
+  for (const t of niceTicks(xlo, xhi, Math.min(6, Math.max(2, Math.floor((box.r - box.l) / (60 * S)))))) {
+    const label = fmt(t), half = ctx.measureText(label).width / 2;
+    if (X(t) + half <= w) text(ctx, label, X(t), box.b + 15 * S, { size: 12, align: "center", color: MUTED });
+    else text(ctx, label, w, box.b + 15 * S, { size: 12, align: "right", color: MUTED });  // the last one: kept whole
   }
   ctx.strokeStyle = "#6b7280";
   ctx.beginPath(); ctx.moveTo(box.l, box.t); ctx.lineTo(box.l, box.b); ctx.lineTo(box.r, box.b); ctx.stroke();
-  text(ctx, xLabel, (box.l + box.r) / 2, h - 6, { size: 12, align: "center", color: "#4b5563" });
-  ctx.save(); ctx.translate(13, (box.t + box.b) / 2); ctx.rotate(-Math.PI / 2);
-  text(ctx, yLabel, 0, 0, { size: 12, align: "center", color: "#4b5563" }); ctx.restore();
+  text(ctx, xLabel, (box.l + box.r) / 2, h - 6 * S, { size: 12, align: "center", color: MUTED, max: box.r - box.l });
+  yTitle(ctx, yLabel, 13 * S, box.t, box.b);
 
   ctx.save();
-  ctx.beginPath(); ctx.rect(box.l, box.t - 2, box.r - box.l, box.b - box.t + 4); ctx.clip();
+  ctx.beginPath(); ctx.rect(box.l, box.t - 2 * S, box.r - box.l, box.b - box.t + 4 * S); ctx.clip();
   for (const s of series) {
-    ctx.strokeStyle = s.color; ctx.lineWidth = s.width || 2.5; ctx.setLineDash(s.dash || []);
+    ctx.strokeStyle = s.color; ctx.lineWidth = (s.width || 2.5) * S; ctx.setLineDash((s.dash || []).map((d) => d * S));
     ctx.beginPath();
     const ok = (v) => v !== null && isFinite(v) && (!log || v > 0);
     s.y.forEach((v, i) => {
       if (!ok(v)) return;
       const x = X(xs[i]), y = Y(v);
       ok(s.y[i - 1]) ? ctx.lineTo(x, y) : ctx.moveTo(x, y);
-      if (!ok(s.y[i - 1]) && !ok(s.y[i + 1])) ctx.arc(x, y, 1.5, 0, 2 * Math.PI);  // a lone point: a dot
+      if (!ok(s.y[i - 1]) && !ok(s.y[i + 1])) ctx.arc(x, y, 1.5 * S, 0, 2 * Math.PI);  // a lone point: a dot
     });
     ctx.stroke();
   }
@@ -147,21 +183,21 @@ function lineChart(canvas, { title, xs, series, xLabel, yLabel, log = false, yFi
     let lx = box.r;
     for (const { s, width } of row) {
       lx -= width;
-      const y = 14 + 16 * r;
-      ctx.strokeStyle = s.color; ctx.lineWidth = 3; ctx.setLineDash(s.dash || []);
-      ctx.beginPath(); ctx.moveTo(lx, y); ctx.lineTo(lx + 20, y); ctx.stroke(); ctx.setLineDash([]);
-      text(ctx, s.label, lx + 24, y + 4, { size: 12 });
+      const y = (14 + 16 * r) * S;
+      ctx.strokeStyle = s.color; ctx.lineWidth = 3 * S; ctx.setLineDash((s.dash || []).map((d) => d * S));
+      ctx.beginPath(); ctx.moveTo(lx, y); ctx.lineTo(lx + 20 * S, y); ctx.stroke(); ctx.setLineDash([]);
+      text(ctx, s.label, lx + 24 * S, y + 4 * S, { size: 12 });
     }
   });
 }
 
-function barChart(canvas, { title, values, labels, yLabel }) {
+function barChart(canvas, T, { title, values, labels, yLabel }) {
   const [ctx, w, h] = fit(canvas);
-  const box = { l: 58, r: w - 12, t: 30, b: h - 38 };
-  text(ctx, title, box.l, 18, { size: 15, weight: "600" });
+  const box = chartBox(w, h);
+  text(ctx, title, box.l, 18 * S, { size: 15, weight: "600", max: box.r - box.l });
   const good = values.filter((v) => v > 0 && isFinite(v));
   if (good.length === 0) {
-    text(ctx, "No gradients yet", (box.l + box.r) / 2, (box.t + box.b) / 2, { size: 14, color: "#6b7280", align: "center" });
+    text(ctx, T.no_gradients, (box.l + box.r) / 2, (box.t + box.b) / 2, { size: 14, color: "#6b7280", align: "center", max: box.r - box.l });
     return;
   }
   let lo = Math.floor(Math.log10(Math.min(...good))), hi = Math.ceil(Math.log10(Math.max(...good)));
@@ -169,11 +205,11 @@ function barChart(canvas, { title, values, labels, yLabel }) {
   const Y = (v) => box.b - ((Math.log10(v) - lo) / (hi - lo)) * (box.b - box.t);
   for (let e = lo; e <= hi; e++) {
     const y = Y(Math.pow(10, e));
-    ctx.strokeStyle = GRID; ctx.lineWidth = 1; ctx.beginPath(); ctx.moveTo(box.l, y); ctx.lineTo(box.r, y); ctx.stroke();
-    text(ctx, `1e${e}`, box.l - 6, y, { size: 12, align: "right", base: "middle", color: "#4b5563" });
+    ctx.strokeStyle = GRID; ctx.lineWidth = S; ctx.beginPath(); ctx.moveTo(box.l, y); ctx.lineTo(box.r, y); ctx.stroke();
+    text(ctx, `1e${e}`, box.l - 6 * S, y, { size: 12, align: "right", base: "middle", color: MUTED });
   }
   const slot = (box.r - box.l) / values.length;
-  ctx.font = `12px ${FONT}`;
+  ctx.font = `${12 * S}px ${FONT}`;
   const fits = labels.every((label) => ctx.measureText(label).width < slot * 0.95);
   values.forEach((v, i) => {
     const x = box.l + slot * i + slot * 0.15, bw = slot * 0.7;
@@ -182,40 +218,59 @@ function barChart(canvas, { title, values, labels, yLabel }) {
       const y = Y(v);
       ctx.fillRect(x, y, bw, box.b - y);
     }
-    text(ctx, fits ? labels[i] : String(i + 1), x + bw / 2, box.b + 15, { size: 12, align: "center", color: "#4b5563" });
+    text(ctx, fits ? labels[i] : String(i + 1), x + bw / 2, box.b + 15 * S, { size: 12, align: "center", color: MUTED });
   });
-  ctx.strokeStyle = "#6b7280"; ctx.lineWidth = 1;
+  ctx.strokeStyle = "#6b7280"; ctx.lineWidth = S;
   ctx.beginPath(); ctx.moveTo(box.l, box.t); ctx.lineTo(box.l, box.b); ctx.lineTo(box.r, box.b); ctx.stroke();
-  text(ctx, fits ? "layer (input → output)" : `layer 1 (input) … ${values.length} (output)`, (box.l + box.r) / 2, h - 6, { size: 12, align: "center", color: "#4b5563" });
-  ctx.save(); ctx.translate(13, (box.t + box.b) / 2); ctx.rotate(-Math.PI / 2);
-  text(ctx, yLabel, 0, 0, { size: 12, align: "center", color: "#4b5563" }); ctx.restore();
+  text(ctx, fits ? T.layer_axis : fill(T.layer_axis_numbered, { count: values.length }), (box.l + box.r) / 2, h - 6 * S,
+       { size: 12, align: "center", color: MUTED, max: box.r - box.l });
+  yTitle(ctx, yLabel, 13 * S, box.t, box.b);
 }
 
-// Probability grid -> an offscreen image, scaled onto the plot box (smoothed). Canvases
-// are pooled by slot, so a frame allocates nothing new.
+// A grid of 8-bit levels -> an offscreen image through a colour table, scaled onto the plot
+// box (smoothed). Canvases are pooled by slot, so a frame allocates nothing new.
 const POOL = new Map();
-function gridImage(probs, res, slot = "boundary") {
+function pooledImage(res, slot) {
   let pooled = POOL.get(slot);
   if (!pooled || pooled.res !== res) {
     const canvas = new OffscreenCanvas(res, res);
     pooled = { res, canvas, ctx: canvas.getContext("2d"), image: new ImageData(res, res) };
     POOL.set(slot, pooled);
   }
-  const image = pooled.image;
+  return pooled;
+}
+
+function gridImage(levels, res, slot = "boundary", lut = LUT) {
+  const pooled = pooledImage(res, slot), data = pooled.image.data;
   for (let row = 0; row < res; row++) {
     for (let col = 0; col < res; col++) {
-      const v = probs[row * res + col], o = ((res - 1 - row) * res + col) * 4; // row 0 is the lowest x2
-      image.data[o] = LUT[v * 3]; image.data[o + 1] = LUT[v * 3 + 1]; image.data[o + 2] = LUT[v * 3 + 2]; image.data[o + 3] = 255;
+      const v = levels[row * res + col] * 3, o = ((res - 1 - row) * res + col) * 4; // row 0 is the lowest x2
+      data[o] = lut[v]; data[o + 1] = lut[v + 1]; data[o + 2] = lut[v + 2]; data[o + 3] = 255;
     }
   }
-  pooled.ctx.putImageData(image, 0, 0);
+  pooled.ctx.putImageData(pooled.image, 0, 0);
   return pooled.canvas;
 }
 
-// The 0.5 contour by marching squares, as line segments in grid coordinates.
-function contour(probs, res, level) {
+// More than two classes: each cell in its most likely class's colour, paler the smaller that
+// class's lead over the runner-up. With `only` set, the other classes' cells stay white.
+function classImage(classes, margins, res, slot = "boundary", only = -1) {
+  const pooled = pooledImage(res, slot), data = pooled.image.data;
+  for (let row = 0; row < res; row++) {
+    for (let col = 0; col < res; col++) {
+      const i = row * res + col, c = classes[i], o = ((res - 1 - row) * res + col) * 4;
+      const v = only < 0 || c === only ? margins[i] * 3 : 0, lut = CLASS_LUTS[c % CLASS_LUTS.length];
+      data[o] = lut[v]; data[o + 1] = lut[v + 1]; data[o + 2] = lut[v + 2]; data[o + 3] = 255;
+    }
+  }
+  pooled.ctx.putImageData(pooled.image, 0, 0);
+  return pooled.canvas;
+}
+
+// Where `field` crosses `level`, by marching squares, as line segments in grid coordinates.
+function contour(field, res, level) {
   const segs = [];
-  const at = (r, c) => probs[r * res + c];
+  const at = (r, c) => field[r * res + c];
   const lerp = (a, b) => (level - a) / (b - a);
   for (let r = 0; r < res - 1; r++) {
     for (let c = 0; c < res - 1; c++) {
@@ -232,58 +287,117 @@ function contour(probs, res, level) {
   return segs;
 }
 
+// The boundaries of a multiclass answer: for each class c, the lead of c over the best other
+// class (+margin where c wins, -margin elsewhere) changes sign on c's border. The last class's
+// borders are all borders of another class too.
+const SIGNED = { field: new Float32Array(0) };
+function classBorders(classes, margins, res, count) {
+  if (SIGNED.field.length !== res * res) SIGNED.field = new Float32Array(res * res);
+  const field = SIGNED.field, segs = [];
+  for (let c = 0; c < count - 1; c++) {
+    for (let i = 0; i < field.length; i++) field[i] = classes[i] === c ? margins[i] + 0.5 : -margins[i] - 0.5;
+    for (const p of contour(field, res, 0)) segs.push(p);
+  }
+  return segs;
+}
+
+// The colour of a regression target or prediction `v` on the frame's value range.
+function valueLevel(v, [lo, hi]) {
+  return Math.max(0, Math.min(255, Math.round(((v - lo) / (hi - lo)) * 255)));
+}
+
 function drawBoundary(canvas, frame, blobs, image) {
   const [ctx, w, h] = fit(canvas);
-  const b = frame.boundary, res = b.res;
-  const probs = blobs.prob;
-  const size = Math.min(w - 62, h - 46), box = { l: 54, t: 10, s: size };
+  const T = frame.text, b = frame.boundary, res = b.res, task = frame.task;
+  const legend = task === "regression" ? 78 * S : 0;  // room for the colour bar
+  const size = Math.max(20, Math.min(w - 62 * S - legend, h - 46 * S)), box = { l: 54 * S, t: 10 * S, s: size };
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(image, box.l, box.t, size, size);
   const [[x1lo, x1hi], [x2lo, x2hi]] = b.bounds;
   const X = (x) => box.l + ((x - x1lo) / (x1hi - x1lo)) * size;
   const Y = (y) => box.t + size - ((y - x2lo) / (x2hi - x2lo)) * size;
 
-  // Decision boundary (probability 0.5).
-  const cell = size / (res - 1), segs = contour(probs, res, 127.5);
-  ctx.strokeStyle = "#111827"; ctx.lineWidth = 2.5; ctx.beginPath();
+  // Decision boundary: probability 0.5 for two classes, the borders between classes for more.
+  const segs = task === "binary" ? contour(blobs.prob, res, 127.5)
+             : task === "multiclass" ? classBorders(blobs.cls, blobs.margin, res, b.classes) : [];
+  const cell = size / (res - 1);
+  ctx.strokeStyle = "#111827"; ctx.lineWidth = 2.5 * S; ctx.beginPath();
   for (let i = 0; i < segs.length; i += 2) {
     ctx.moveTo(box.l + segs[i][0] * cell, box.t + size - segs[i][1] * cell);
     ctx.lineTo(box.l + segs[i + 1][0] * cell, box.t + size - segs[i + 1][1] * cell);
   }
   ctx.stroke();
 
-  const drawPoints = (xy, labels, test) => {
-    for (let i = 0; i < labels.length; i++) {
-      const x = X(xy[2 * i]), y = Y(xy[2 * i + 1]), c = labels[i] ? BLUE : ORANGE;
-      ctx.beginPath(); ctx.arc(x, y, test ? 5 : 4.5, 0, 2 * Math.PI);
-      if (test) {
+  const colour = task === "regression"
+    ? (targets, i) => { const v = valueLevel(targets[i], b.range) * 3; return [POINT_LUT[v], POINT_LUT[v + 1], POINT_LUT[v + 2]]; }
+    : (targets, i) => CLASS_COLOURS[targets[i] % CLASS_COLOURS.length];
+  // Regression targets run through white (a target of 0), so their points are always filled
+  // and rimmed in grey: light for training points, dark for test points.
+  const regression = task === "regression";
+  const drawPoints = (xy, targets, test) => {
+    for (let i = 0; i < targets.length; i++) {
+      const x = X(xy[2 * i]), y = Y(xy[2 * i + 1]), c = colour(targets, i);
+      ctx.beginPath(); ctx.arc(x, y, (test ? 5 : 4.5) * S, 0, 2 * Math.PI);
+      if (regression) {
+        ctx.fillStyle = `rgb(${c})`; ctx.fill();
+        ctx.lineWidth = (test ? 1.3 : 0.9) * S; ctx.strokeStyle = test ? "#374151" : "#9ca3af"; ctx.stroke();
+      } else if (test) {
         ctx.fillStyle = "white"; ctx.fill();
-        ctx.lineWidth = 2.5; ctx.strokeStyle = `rgb(${c})`; ctx.stroke();
+        ctx.lineWidth = 2.5 * S; ctx.strokeStyle = `rgb(${c})`; ctx.stroke();
       } else {
         ctx.fillStyle = `rgb(${c})`; ctx.fill();
-        ctx.lineWidth = 1.2; ctx.strokeStyle = "white"; ctx.stroke();
+        ctx.lineWidth = 1.2 * S; ctx.strokeStyle = "white"; ctx.stroke();
       }
     }
   };
   drawPoints(blobs.train_x, blobs.train_y, false);
   if (frame.show_test) drawPoints(blobs.test_x, blobs.test_y, true);
 
-  ctx.strokeStyle = "#6b7280"; ctx.lineWidth = 1; ctx.strokeRect(box.l, box.t, size, size);
-  const t1 = niceTicks(x1lo, x1hi, 5), t2 = niceTicks(x2lo, x2hi, 5);
-  for (const t of t1) text(ctx, t1.label(t), X(t), box.t + size + 15, { size: 12, align: "center", color: "#4b5563" });
-  for (const t of t2) text(ctx, t2.label(t), box.l - 6, Y(t), { size: 12, align: "right", base: "middle", color: "#4b5563" });
-  text(ctx, "x1", box.l + size / 2, box.t + size + 33, { size: 13, align: "center" });
-  ctx.save(); ctx.translate(12, box.t + size / 2); ctx.rotate(-Math.PI / 2); text(ctx, "x2", 0, 0, { size: 13, align: "center" }); ctx.restore();
+  ctx.strokeStyle = "#6b7280"; ctx.lineWidth = S; ctx.strokeRect(box.l, box.t, size, size);
+  const count = Math.min(5, Math.max(3, Math.floor(size / (60 * S))));  // fewer labels on a small or enlarged plane
+  const t1 = niceTicks(x1lo, x1hi, count), t2 = niceTicks(x2lo, x2hi, count);
+  for (const t of t1) text(ctx, t1.label(t), X(t), box.t + size + 15 * S, { size: 12, align: "center", color: MUTED });
+  for (const t of t2) text(ctx, t2.label(t), box.l - 6 * S, Y(t), { size: 12, align: "right", base: "middle", color: MUTED, max: box.l - 20 * S });
+  text(ctx, T.x1, box.l + size / 2, box.t + size + 33 * S, { size: 13, align: "center", max: size });
+  ctx.save(); ctx.translate(12 * S, box.t + size / 2); ctx.rotate(-Math.PI / 2);
+  text(ctx, T.x2, 0, 0, { size: 13, align: "center", max: size }); ctx.restore();
+  if (task === "regression") colourBar(ctx, T, b.range, box.l + size + 14 * S, box.t, size);
 }
 
-// Layers of neurons; hidden neurons show a thumbnail of what they respond to over the plane;
-// edges are blue for positive and orange for negative weights, thicker when larger.
-function drawNetwork(canvas, net, blobs, outputImage) {
+// The regression's colour scale: a vertical bar beside the plane, values on its right.
+function colourBar(ctx, T, range, x, top, height) {
+  const [lo, hi] = range, width = 14 * S;
+  for (let i = 0; i < 64; i++) {  // 64 bands, top (high values) to bottom
+    const v = Math.round(255 - (i * 255) / 63) * 3;
+    ctx.fillStyle = `rgb(${LUT[v]},${LUT[v + 1]},${LUT[v + 2]})`;
+    ctx.fillRect(x, top + (i * height) / 64, width, height / 64 + 1);
+  }
+  ctx.strokeStyle = "#6b7280"; ctx.lineWidth = S; ctx.strokeRect(x, top, width, height);
+  const ticks = niceTicks(lo, hi, 5);
+  for (const t of ticks) {
+    const y = top + height - ((t - lo) / (hi - lo)) * height;
+    ctx.beginPath(); ctx.moveTo(x + width, y); ctx.lineTo(x + width + 4 * S, y); ctx.stroke();
+    text(ctx, ticks.label(t), x + width + 6 * S, y, { size: 12, base: "middle", color: MUTED, max: 34 * S });
+  }
+  ctx.save(); ctx.translate(x + width + 52 * S, top + height / 2); ctx.rotate(-Math.PI / 2);
+  text(ctx, T.predicted_value, 0, 0, { size: 12, align: "center", base: "middle", color: MUTED, max: height }); ctx.restore();
+}
+
+// Layers of neurons; hidden neurons show a thumbnail of what they respond to over the plane,
+// output neurons the network's answer; edges are blue for positive and orange for negative
+// weights, thicker when larger.
+function drawNetwork(canvas, frame, blobs, outputImages) {
   const [ctx, w, h] = fit(canvas);
+  const T = frame.text, net = frame.network;
   const thumbs = blobs.thumbs.length ? blobs.thumbs : null, tr = net.thumb_res;
-  const sizes = net.shown, layers = sizes.length, node = thumbs ? 34 : 18;
-  const colX = (i) => 70 + (i * (w - 140)) / Math.max(1, layers - 1);
-  const rowY = (i, n) => 26 + ((i + 0.5) * (h - 52)) / n;
+  const sizes = net.shown, layers = sizes.length, classes = frame.task === "multiclass";
+  const node = (thumbs ? 34 : 18) * S, radius = 15 * S;
+  // Output neurons of several classes are named on their right: keep room for the longest name.
+  ctx.font = `${12 * S}px ${FONT}`;
+  const names = classes ? Array.from({ length: sizes[layers - 1] }, (_, i) => fill(T.class_name, { number: i })) : [];
+  const right = Math.max(70 * S, ...names.map((name) => node / 2 + 10 * S + ctx.measureText(name).width));
+  const colX = (i) => 70 * S + (i * (w - 70 * S - right)) / Math.max(1, layers - 1);
+  const rowY = (i, n) => 26 * S + ((i + 0.5) * (h - 52 * S)) / n;
   const maxW = Math.max(1e-6, ...net.weights.flat().map(Math.abs));
   for (let l = 0; l < layers - 1; l++) {
     const m = net.weights[l], nIn = sizes[l], nOut = sizes[l + 1];
@@ -291,44 +405,59 @@ function drawNetwork(canvas, net, blobs, outputImage) {
       for (let i = 0; i < nIn; i++) {
         const v = m[o * nIn + i], c = v >= 0 ? BLUE : ORANGE;
         ctx.strokeStyle = `rgba(${c},${0.25 + 0.75 * Math.min(1, Math.abs(v) / maxW)})`;
-        ctx.lineWidth = 0.5 + 5 * Math.min(1, Math.abs(v) / maxW);
+        ctx.lineWidth = (0.5 + 5 * Math.min(1, Math.abs(v) / maxW)) * S;
         ctx.beginPath(); ctx.moveTo(colX(l), rowY(i, nIn)); ctx.lineTo(colX(l + 1), rowY(o, nOut)); ctx.stroke();
       }
     }
   }
+  // Input names inside their circles when they all fit (x1, x2), else to their left (sin x1).
+  const inputs = net.inputs.map((name) => T[`feature_${name}`] || name);
+  ctx.font = `600 ${13 * S}px ${FONT}`;
+  const inside = inputs.every((name) => ctx.measureText(name).width <= 2 * radius - 4 * S);
   let k = 0;
   for (let l = 0; l < layers; l++) {
     for (let i = 0; i < sizes[l]; i++) {
       const x = colX(l), y = rowY(i, sizes[l]);
       if (l === 0) {
-        ctx.fillStyle = "#374151"; ctx.beginPath(); ctx.arc(x, y, 15, 0, 2 * Math.PI); ctx.fill();
-        text(ctx, net.inputs[i], x, y, { size: 13, color: "white", align: "center", base: "middle", weight: "600" });
+        ctx.fillStyle = "#374151"; ctx.beginPath(); ctx.arc(x, y, radius, 0, 2 * Math.PI); ctx.fill();
+        if (inside) text(ctx, inputs[i], x, y, { size: 13, color: "white", align: "center", base: "middle", weight: "600" });
+        else text(ctx, inputs[i], x - radius - 4 * S, y, { size: 13, align: "right", base: "middle", weight: "600", max: x - radius - 6 * S });
         continue;
       }
       const last = l === layers - 1;
-      if (thumbs && !last) {
+      let border = "#374151";
+      if (last) {
+        ctx.drawImage(outputImages[i], x - node / 2, y - node / 2, node, node);
+        if (classes) border = `rgb(${CLASS_COLOURS[i % CLASS_COLOURS.length]})`;
+      } else if (thumbs) {
         ctx.drawImage(gridImage(thumbs.subarray(k * tr * tr, (k + 1) * tr * tr), tr, "thumb"), x - node / 2, y - node / 2, node, node);
         k++;
-      } else if (last) {
-        ctx.drawImage(outputImage, x - node / 2, y - node / 2, node, node);
       } else {
         ctx.fillStyle = "#e5e7eb"; ctx.fillRect(x - node / 2, y - node / 2, node, node);
       }
-      ctx.strokeStyle = "#374151"; ctx.lineWidth = 1.5; ctx.strokeRect(x - node / 2, y - node / 2, node, node);
+      ctx.strokeStyle = border; ctx.lineWidth = (last && classes ? 3 : 1.5) * S;
+      ctx.strokeRect(x - node / 2, y - node / 2, node, node);
+      if (last && classes) text(ctx, names[i], x + node / 2 + 6 * S, y, { size: 12, base: "middle", color: MUTED, max: w - x - node / 2 - 8 * S });
     }
-    const label = l === 0 ? "input" : l === layers - 1 ? "output" : `hidden ${l}` + (net.hidden[l - 1] > sizes[l] ? ` (${sizes[l]} of ${net.hidden[l - 1]} shown)` : ` (${sizes[l]})`);
-    text(ctx, label, colX(l), h - 6, { size: 12, align: "center", color: "#4b5563" });
+    const count = net.hidden[l - 1];
+    const label = l === 0 ? T.input : l === layers - 1 ? T.output
+      : count > sizes[l] ? fill(T.hidden_cut, { layer: l, shown: sizes[l], count }) : fill(T.hidden, { layer: l, count });
+    const room = layers > 1 ? (w - 70 * S - right) / (layers - 1) : w;
+    text(ctx, label, colX(l), h - 6 * S, { size: 12, align: "center", color: MUTED, max: Math.min(room * 0.96, 2 * colX(l), 2 * (w - colX(l))) });
   }
 }
 
-function statusHTML(s) {
+function statusHTML(s, T, task) {
   const pct = (v) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)}%`);
-  const cells = [
-    ["Step", s.step.toLocaleString()], ["Epoch", s.epoch.toFixed(1)],
-    ["Train loss", fmt(s.train_loss)], ["Test loss", fmt(s.test_loss)],
-    ["Train accuracy", pct(s.train_acc)], ["Test accuracy", pct(s.test_acc)],
-  ];
+  const cells = [[T.step, s.step.toLocaleString("en-US")], [T.epoch, s.epoch.toFixed(1)],
+                 [T.train_loss, fmt(s.train_loss)], [T.test_loss, fmt(s.test_loss)]];
+  if (task !== "regression") cells.push([T.train_acc, pct(s.train_acc)], [T.test_acc, pct(s.test_acc)]);
   return cells.map(([k, v]) => `<div class="cell"><div class="k">${k}</div><div class="v">${v}</div></div>`).join("");
+}
+
+// Labels for screen readers, in the frame's language (set only when they change).
+function label(element, value) {
+  if (element.getAttribute("aria-label") !== value) element.setAttribute("aria-label", value);
 }
 
 export default function ({ data: payload, parentElement }) {
@@ -336,28 +465,53 @@ export default function ({ data: payload, parentElement }) {
   const started = performance.now();
   const [data, blobs] = unpack(payload);
   const q = (sel) => parentElement.querySelector(sel);
-  q(".status").innerHTML = statusHTML(data.status);
+  const T = data.text, task = data.task, regression = task === "regression";
+  S = data.scale || 1;
+  const root = q(".live");
+  if (root.style.getPropertyValue("--scale") !== String(S)) root.style.setProperty("--scale", String(S));
+  root.classList.toggle("regression", regression);
+  q(".status").innerHTML = statusHTML(data.status, T, task);
   q(".status").classList.toggle("diverged", data.status.diverged);
-  const boundaryImage = gridImage(blobs.prob, data.boundary.res);
-  drawBoundary(q("canvas.boundary"), data, blobs, boundaryImage);
+
+  const b = data.boundary;
+  let answer, outputs;  // the plane's picture, and one per output neuron for the diagram
+  if (task === "multiclass") {
+    answer = classImage(blobs.cls, blobs.margin, b.res);
+    outputs = Array.from({ length: b.classes }, (_, c) => classImage(blobs.cls, blobs.margin, b.res, `class${c}`, c));
+  } else {
+    answer = gridImage(regression ? blobs.value : blobs.prob, b.res);
+    outputs = [answer];
+  }
+  label(q("canvas.boundary"), regression ? T.aria_surface : T.aria_boundary);
+  drawBoundary(q("canvas.boundary"), data, blobs, answer);
+
   const c = data.curves;
-  lineChart(q("canvas.loss"), {
-    title: "Loss", xs: c.x, xLabel: c.x_label, yLabel: c.log ? "loss (log scale)" : "loss", log: c.log,
-    series: [{ y: c.train_loss, color: SERIES[0], label: "train" }, { y: c.test_loss, color: SERIES[1], label: "test", dash: [7, 4] }],
+  const lossAxis = regression ? (c.log ? T.squared_error_axis_log : T.squared_error_axis) : (c.log ? T.loss_axis_log : T.loss_axis);
+  label(q("canvas.loss"), T.aria_loss);
+  lineChart(q("canvas.loss"), T, {
+    title: T.loss, xs: c.x, xLabel: T.steps_axis, yLabel: lossAxis, log: c.log,
+    series: [{ y: c.train_loss, color: SERIES[0], label: T.train }, { y: c.test_loss, color: SERIES[1], label: T.test, dash: [7, 4] }],
   });
-  lineChart(q("canvas.accuracy"), {
-    title: "Accuracy", xs: c.x, xLabel: c.x_label, yLabel: "accuracy", yFixed: [0, 1],
-    series: [{ y: c.train_acc, color: SERIES[0], label: "train" }, { y: c.test_acc, color: SERIES[1], label: "test", dash: [7, 4] }],
-  });
+  if (!regression) {  // a regression has no accuracy: its canvas is hidden (live_view.css)
+    label(q("canvas.accuracy"), T.aria_accuracy);
+    lineChart(q("canvas.accuracy"), T, {
+      title: T.accuracy, xs: c.x, xLabel: T.steps_axis, yLabel: T.accuracy_axis, yFixed: [0, 1],
+      series: [{ y: c.train_acc, color: SERIES[0], label: T.train }, { y: c.test_acc, color: SERIES[1], label: T.test, dash: [7, 4] }],
+    });
+  }
   const g = data.grads;
-  lineChart(q("canvas.gradtime"), {
-    title: "Gradient flow", xs: g.x, xLabel: c.x_label, yLabel: "gradient norm (log)", log: true,
+  label(q("canvas.gradtime"), T.aria_gradient_flow);
+  lineChart(q("canvas.gradtime"), T, {
+    title: T.gradient_flow, xs: g.x, xLabel: T.steps_axis, yLabel: T.gradient_axis, log: true,
     series: g.layers.map((ys, i) => ({ y: ys, color: SERIES[i % SERIES.length], label: g.names[i], width: 2 })),
   });
-  barChart(q("canvas.gradbars"), { title: "Gradient per layer now", values: g.now, labels: g.names, yLabel: "gradient norm (log)" });
-  drawNetwork(q("canvas.network"), data.network, blobs, boundaryImage);
-  // Counters read by bench/ui_fps.py: frames actually painted, and the step shown.
+  label(q("canvas.gradbars"), T.aria_gradient_now);
+  barChart(q("canvas.gradbars"), T, { title: T.gradient_now, values: g.now, labels: g.names, yLabel: T.gradient_axis });
+  label(q("canvas.network"), T.aria_network);
+  drawNetwork(q("canvas.network"), data, blobs, outputs);
+  // Counters read by bench/ui_fps.py and the browser tests: frames painted, the step shown.
   window.__playgroundStep = data.status.step;
+  window.__playgroundTask = task;
   window.__playgroundDrawMs = (window.__playgroundDrawMs || 0) + performance.now() - started;
   requestAnimationFrame(() => { window.__playgroundFrames = (window.__playgroundFrames || 0) + 1; });
 }

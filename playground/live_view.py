@@ -2,6 +2,7 @@
 
 A custom component (Streamlit components v2: inline HTML/JS, no iframe) because each
 Plotly chart redrawn per tick caps a page near 9 frames/s (see ../shared/LIVE.md).
+The canvas draws in the session's language and, in presenter mode, larger.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground.frames import Frame
+from playground import chrome
+from playground.frames import Frame, live_texts
+from playground.i18n import current_language
 
 _HERE = Path(__file__).parent
 
@@ -18,17 +21,17 @@ _HTML = """
 <div class="live">
   <div class="status"></div>
   <div class="top">
-    <canvas class="boundary" role="img" aria-label="Decision boundary"></canvas>
+    <canvas class="boundary" role="img"></canvas>
     <div class="curves">
-      <canvas class="loss" role="img" aria-label="Loss curves"></canvas>
-      <canvas class="accuracy" role="img" aria-label="Accuracy curves"></canvas>
+      <canvas class="loss" role="img"></canvas>
+      <canvas class="accuracy" role="img"></canvas>
     </div>
   </div>
   <div class="gradients">
-    <canvas class="gradtime" role="img" aria-label="Gradient flow over time"></canvas>
-    <canvas class="gradbars" role="img" aria-label="Gradient per layer"></canvas>
+    <canvas class="gradtime" role="img"></canvas>
+    <canvas class="gradbars" role="img"></canvas>
   </div>
-  <canvas class="network" role="img" aria-label="Network diagram"></canvas>
+  <canvas class="network" role="img"></canvas>
 </div>
 """
 
@@ -40,6 +43,8 @@ _component = st.components.v2.component(
 )
 
 
-def live_view(frame: Frame, key: str) -> None:
-    """Paint one frame (from `playground.frames.live_frame`)."""
+def live_view(frame: Frame, key: str, lang: str | None = None, scale: float | None = None) -> None:
+    """Paint one frame (from `playground.frames.live_frame`) in `lang` at `scale`; by
+    default the session's language and presenter-mode scale replace the frame's own."""
+    frame = frame.for_viewer(live_texts(lang or current_language()), chrome.scale() if scale is None else scale)
     _component(key=key, data=frame.to_bytes(), height="content")

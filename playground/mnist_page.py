@@ -1,98 +1,159 @@
-"""The MNIST lab: from a single layer to a CNN, and seeing inside it."""
+"""The MNIST lab: from a single layer to a CNN, and seeing inside it.
+
+The settings are one `MnistLink` (a `RunConfig` and the epochs the Train button runs): the
+widgets are loaded from it (a preset, or the URL of a shared link) and read back into it, and
+the address bar always holds its text form, so a student can share the run they see.
+"""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import streamlit as st
 
-from engine.config import ConfigError, RunConfig, parse_value
+from engine.config import MAX_SEED, ConfigError, RunConfig, format_value, parse_value
 from engine.datasets import normalise, unnormalise
 from engine.digits import to_mnist
+from engine.links import MAX_EPOCHS, MnistLink
 from engine.metrics import confusion_matrix, mistakes, per_class_accuracy
 from engine.models import ACTIVATIONS, MODELS
 from engine.optimizers import OPTIMIZERS
 from engine.presets import MNIST_PRESETS
 from engine.probes import layer_names
-from playground import figures, labels
+from playground import chrome, figures, labels, lesson_panel, urls
 from playground.draw_digit import draw_digit
+from playground.i18n import t
 from playground.mnist_session import TICK_SECONDS, MnistSession
 
+PAGE = "mnist"
 STATE = "mnist.session"
-MODEL_LABELS = {"softmax": "Single layer (softmax)", "mlp": "Multi-layer perceptron", "cnn": "Convolutional network"}
+PRESET = "mnist.preset"
+# The settings as last drawn, with the preset they came from: Streamlit drops widget values
+# while the student is on another page, and these bring them back.
+SAVED = "mnist.saved"
+# The last link loaded from the URL and what could not be used of it: shown until the settings change.
+LINK_WARNINGS = "mnist.link_warnings"
+# Choices offered by the widgets; a value from a link that is not among them is added.
 TRAIN_SIZES = [1_000, 10_000, 60_000]
 BATCH_SIZES = [16, 32, 64, 128, 256]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0]
+MAX_DROPOUT_SHOWN = 0.8
 DEFAULT_PRESET = "cnn_quick"
+CLASS_TRAIN_SIZE = 10_000  # presets train on fewer images than their own 60,000, to keep the lab quick in class
+TEXT_FIELDS = ("conv_channels", "hidden_sizes")  # typed as "8,16"
+FIELDS = ("model", "conv_channels", "convs_per_block", "kernel_size", "padding", "hidden_sizes", "activation",
+          "dropout", "train_size", "optimizer", "learning_rate", "batch_size", "seed")
 
 
 def _key(field: str) -> str:
     return f"mnist.{field}"
 
 
-def _load(preset: str) -> None:
-    """Put a preset's settings (and epochs) into the widgets; a smaller training set
-    than the preset's keeps the lab quick in class."""
-    chosen = MNIST_PRESETS[preset]
-    config = chosen.config.replace(train_size=10_000)
-    for name, value in config.to_dict().items():
-        st.session_state[_key(name)] = ",".join(map(str, value)) if isinstance(value, list) else value
-    st.session_state[_key("epochs")] = chosen.epochs
+def _preset_link(name: str) -> MnistLink:
+    chosen = MNIST_PRESETS[name]
+    return MnistLink(chosen.config.replace(train_size=CLASS_TRAIN_SIZE), chosen.epochs)
 
 
-FIELDS = ("model", "conv_channels", "convs_per_block", "kernel_size", "padding", "hidden_sizes", "activation",
-          "dropout", "train_size", "optimizer", "learning_rate", "batch_size", "seed")
-
-
-def _sidebar() -> RunConfig | None:
+def _load(link: MnistLink, preset: str | None) -> None:
+    """Put a link's settings into the widgets (before they are drawn)."""
     state = st.session_state
-    if _key("model") not in state:
-        _load(DEFAULT_PRESET)
-    for name in (*FIELDS, "epochs"):
+    for name in FIELDS:
+        value = getattr(link.config, name)
+        state[_key(name)] = format_value(name, value) if name in TEXT_FIELDS else value
+    state[_key("epochs")] = link.epochs
+    state[PRESET] = preset
+    state[SAVED] = (link, preset)
+
+
+def _load_settings() -> None:
+    """On the first visit, or when a lesson asks, take the settings from the URL (or the default
+    preset if it has none); back from another page, restore them."""
+    state = st.session_state
+    if urls.load_requested(PAGE) or SAVED not in state:
+        query = urls.page_query()
+        link, warnings = MnistLink.from_query(query) if query else (_preset_link(DEFAULT_PRESET), [])
+        _load(link, next((name for name in MNIST_PRESETS if _preset_link(name) == link), None))
+        state[LINK_WARNINGS] = (link, warnings)
+        lesson_panel.take_from_url(PAGE)
+    elif _key("model") not in state:
+        _load(*state[SAVED])
+
+
+def _with_current(options: list[Any], field: str) -> list[Any]:
+    """A widget's choices, with the current value (from a link, say) added if it is not one of them."""
+    current = st.session_state[_key(field)]
+    if current in options:
+        return options
+    numbers = sorted(o for o in [*options, current] if not isinstance(o, str))
+    return numbers + [o for o in [*options, current] if isinstance(o, str)]
+
+
+def _take_preset() -> None:
+    _load(_preset_link(st.session_state[PRESET]), st.session_state[PRESET])
+
+
+def _take_optimizer_default_rate() -> None:
+    st.session_state[_key("learning_rate")] = OPTIMIZERS[st.session_state[_key("optimizer")]].default_lr
+
+
+def _sidebar() -> MnistLink | None:
+    state = st.session_state
+    base = state[SAVED][0].config  # settings the lab has no widget for (init, weight decay) come from the link
+    for key in (*map(_key, FIELDS), _key("epochs"), PRESET):
         # Streamlit forgets a widget's value in any run that does not draw it (the CNN
         # settings while the model is an MLP); writing it back keeps it.
-        state[_key(name)] = state[_key(name)]
+        state[key] = state[key]
+    # Names in the session's language, looked up now: a widget may call its format_func later.
+    preset_names = {name: t(f"mnist.preset.{name}.title") for name in MNIST_PRESETS}
+    model_names = {name: t(f"mnist.model.{name}") for name in MODELS}
     with st.sidebar:
-        st.selectbox("Start from a preset", list(MNIST_PRESETS), index=list(MNIST_PRESETS).index(DEFAULT_PRESET),
-                     key="mnist.preset", format_func=lambda name: MNIST_PRESETS[name].title,
-                     on_change=lambda: _load(state["mnist.preset"]))
-        st.caption(MNIST_PRESETS[state["mnist.preset"]].summary)
-        st.subheader("Network")
-        model = st.radio("Model", MODELS, key=_key("model"), format_func=MODEL_LABELS.get)
+        st.selectbox(t("mnist.preset_label"), list(MNIST_PRESETS), key=PRESET, placeholder=t("mnist.preset_none"),
+                     format_func=preset_names.get, on_change=_take_preset)
+        if state[PRESET] is not None:
+            st.caption(t(f"mnist.preset.{state[PRESET]}.summary"))
+        st.subheader(t("mnist.network"))
+        model = st.radio(labels.FIELDS["model"], MODELS, key=_key("model"), format_func=model_names.get)
         if model == "cnn":
-            st.text_input("Conv blocks (channels)", key=_key("conv_channels"),
-                          help="Filters in each block, e.g. 8,16. Each block: convolution(s), ReLU, 2x2 max-pool.")
-            st.radio("Convolutions per block", [1, 2], key=_key("convs_per_block"), horizontal=True,
-                     help="2 = VGG style: conv, conv, pool.")
-            st.radio("Kernel", [3, 5], key=_key("kernel_size"), horizontal=True, format_func=lambda k: f"{k}x{k}")
-            st.radio("Padding", ["same", "valid"], key=_key("padding"), horizontal=True,
-                     help="same: zero padding keeps the picture's size; valid: each convolution shrinks it.")
+            st.text_input(t("mnist.conv_channels"), key=_key("conv_channels"), help=t("mnist.conv_channels_help"))
+            st.radio(labels.FIELDS["convs_per_block"], [1, 2], key=_key("convs_per_block"), horizontal=True,
+                     help=t("mnist.convs_per_block_help"))
+            st.radio(labels.FIELDS["kernel_size"], [3, 5], key=_key("kernel_size"), horizontal=True,
+                     format_func=lambda k: f"{k}x{k}")
+            st.radio(labels.FIELDS["padding"], ["same", "valid"], key=_key("padding"), horizontal=True,
+                     help=t("mnist.padding_help"))
         if model != "softmax":
-            st.text_input("Hidden layers (widths)", key=_key("hidden_sizes"),
-                          help="Fully connected layers before the output, e.g. 256,128. Empty for none.")
-            st.selectbox("Activation", list(ACTIVATIONS), key=_key("activation"), format_func=labels.ACTIVATIONS.get)
-            st.slider("Dropout", 0.0, 0.8, step=0.05, key=_key("dropout"))
-        st.subheader("Training")
-        st.radio("Training images", TRAIN_SIZES, key=_key("train_size"), horizontal=True, format_func="{:,}".format,
-                 help="Fewer images train faster; the test always uses all 10,000 test images.")
-        st.selectbox("Optimizer", list(OPTIMIZERS), key=_key("optimizer"), format_func=labels.OPTIMIZERS.get)
-        st.select_slider("Learning rate", sorted({*LEARNING_RATES, state[_key("learning_rate")]}), key=_key("learning_rate"))
-        st.select_slider("Batch size", BATCH_SIZES, key=_key("batch_size"))
-        st.number_input("Seed", 0, 2**31 - 1, key=_key("seed"))
+            st.text_input(t("mnist.hidden_sizes"), key=_key("hidden_sizes"), help=t("mnist.hidden_sizes_help"))
+            st.selectbox(labels.FIELDS["activation"], list(ACTIVATIONS), key=_key("activation"),
+                         format_func=dict(labels.ACTIVATIONS).get)
+            st.slider(labels.FIELDS["dropout"], 0.0, max(MAX_DROPOUT_SHOWN, state[_key("dropout")]), step=0.05,
+                      key=_key("dropout"), help=t("mnist.dropout_help"))
+        st.subheader(t("mnist.training"))
+        st.radio(labels.FIELDS["train_size"], _with_current(TRAIN_SIZES, "train_size"), key=_key("train_size"),
+                 horizontal=True, format_func="{:,}".format, help=t("mnist.train_size_help"))
+        st.selectbox(labels.FIELDS["optimizer"], list(OPTIMIZERS), key=_key("optimizer"),
+                     format_func=dict(labels.OPTIMIZERS).get, on_change=_take_optimizer_default_rate,
+                     help=t("mnist.optimizer_help"))
+        st.select_slider(labels.FIELDS["learning_rate"], _with_current(LEARNING_RATES, "learning_rate"),
+                         key=_key("learning_rate"), format_func="{:g}".format)
+        st.select_slider(labels.FIELDS["batch_size"], _with_current(BATCH_SIZES, "batch_size"), key=_key("batch_size"))
+        st.number_input(labels.FIELDS["seed"], 0, MAX_SEED, key=_key("seed"))
     try:
         values = {name: parse_value(name, state[_key(name)]) for name in FIELDS}
-        return RunConfig(dataset="mnist", init="auto", **values)
+        link = MnistLink(base.replace(**values), int(state[_key("epochs")]))
     except ConfigError as error:
-        st.sidebar.error(f"These settings cannot run: {error}")
+        st.sidebar.error(t("mnist.invalid", error=error))
         return None
+    state[SAVED] = (link, state[PRESET])
+    return link
 
 
 def _session(config: RunConfig) -> MnistSession:
     session: MnistSession | None = st.session_state.get(STATE)
     if session is None or session.config != config:
         if session is not None:
-            st.toast("Settings changed: the network starts again, untrained.")
-        with st.spinner("Loading MNIST (70,000 images; once per server)..."):
+            st.toast(t("mnist.run.settings_changed"))
+        with st.spinner(t("mnist.run.loading")):
             session = MnistSession(config)
         st.session_state[STATE] = session
     return session
@@ -104,13 +165,13 @@ def _progress(session: MnistSession) -> None:
         done = trainer.step % trainer.steps_per_epoch / trainer.steps_per_epoch
         epoch = min(int(trainer.epoch) + 1, session.target_epochs)
         eta = session.seconds_left
-        st.progress(done, text=f"Epoch {epoch} of {session.target_epochs}: {done:.0%} · "
-                               f"{session.images_per_second:,.0f} images/s · about {eta:.0f} s left"
-                               if math.isfinite(eta) else f"Epoch {epoch} of {session.target_epochs}: starting")
+        text = (t("mnist.run.progress", epoch=epoch, epochs=session.target_epochs, done=done,
+                  speed=session.images_per_second, eta=eta)
+                if math.isfinite(eta) else t("mnist.run.starting", epoch=epoch, epochs=session.target_epochs))
+        st.progress(done, text=text)
     elif trainer.step:
-        h = trainer.history
-        st.success(f"Trained {trainer.epoch:.2f} epochs ({trainer.examples_seen:,} images) in {session.train_seconds:.1f} s "
-                   f"· test accuracy **{h.test_acc[-1]:.2%}** on 10,000 test images")
+        st.success(t("mnist.run.trained", epochs=trainer.epoch, images=trainer.examples_seen,
+                     seconds=session.train_seconds, accuracy=trainer.history.test_acc[-1]))
 
 
 def _curves(session: MnistSession) -> None:
@@ -131,10 +192,10 @@ def _mistakes_tab(session: MnistSession) -> None:
     left, right = st.columns([3, 2])
     left.plotly_chart(figures.confusion_figure(matrix), width="stretch", key="mnist.confusion")
     with right:
-        st.markdown("**Test accuracy per digit**")
+        st.markdown(t("mnist.mistakes.per_digit"))
         for digit, accuracy in enumerate(per_class_accuracy(matrix)):
             st.progress(float(accuracy), text=f"{digit}: {accuracy:.1%}")
-    st.markdown("**The mistakes it was most sure about** (true → predicted, confidence)")
+    st.markdown(t("mnist.mistakes.most_sure"))
     worst = mistakes(data.y_test, probabilities, limit=24)
     columns = st.columns(8)
     for i, mistake in enumerate(worst):
@@ -144,24 +205,23 @@ def _mistakes_tab(session: MnistSession) -> None:
 
 def _inside_tab(session: MnistSession) -> None:
     trainer, data = session.trainer, session.trainer.data
-    index = st.number_input("Test image number", 0, len(data.y_test) - 1, value=0, key="mnist.index")
+    index = st.number_input(t("mnist.inside.image_number"), 0, len(data.y_test) - 1, value=0, key="mnist.index")
     left, right = st.columns([1, 3])
-    left.image(unnormalise(data.x_test[index, 0]), width=140, clamp=True, caption=f"true digit: {data.y_test[index]}")
+    left.image(unnormalise(data.x_test[index, 0]), width=140, clamp=True,
+               caption=t("mnist.inside.true_digit", digit=data.y_test[index]))
     right.plotly_chart(figures.probabilities_figure(session.test_probabilities()[index], int(data.y_test[index])),
                        width="stretch", key="mnist.probabilities")
     model = trainer.model
     if not hasattr(model, "feature_maps"):
-        st.info("Feature maps and filters belong to convolutional networks: choose Model = Convolutional network.")
+        st.info(t("mnist.inside.no_feature_maps", model=labels.FIELDS["model"], cnn=t("mnist.model.cnn")))
         return
     filters = model.convs[0].weight.detach().numpy()[:, 0]
-    st.markdown(f"**First-layer filters** ({len(filters)} of {filters.shape[-1]}x{filters.shape[-1]}): the patterns "
-                "the first convolution looks for (light = positive weight)")
+    st.markdown(t("mnist.inside.filters", count=len(filters), side=filters.shape[-1]))
     st.image(figures.tile(figures.rescale(filters), columns=16, scale=10), clamp=True)
-    st.markdown("**Feature maps**: the picture after each stage. Pooling halves it; later maps are smaller and "
-                "more abstract.")
-    for name, maps in trainer.feature_maps(data.x_test[index]):
+    st.markdown(t("mnist.inside.feature_maps"))
+    for stage, maps in trainer.feature_maps(data.x_test[index]):
         side = maps.shape[-1]
-        st.caption(f"{name}: {maps.shape[0]} maps of {side}x{side}")
+        st.caption(t("mnist.inside.maps", stage=stage, count=maps.shape[0], side=side))
         st.image(figures.tile(figures.rescale(maps[:16]), columns=16, scale=max(1, 84 // side)), clamp=True)
 
 
@@ -169,42 +229,49 @@ def _inside_tab(session: MnistSession) -> None:
 def _draw_tab(session: MnistSession) -> None:
     left, right = st.columns([1, 2])
     with left:
-        st.markdown("Draw a digit with the mouse (or a finger):")
+        st.markdown(t("mnist.draw.prompt"))
         drawing = draw_digit(key="mnist.draw")
     with right:
         if drawing is None:
-            st.info("Draw a digit on the black pad; the network's answer appears here.")
+            st.info(t("mnist.draw.waiting"))
             return
         digit = to_mnist(drawing)
         probabilities = session.trainer.probabilities(normalise(digit[None]))[0]
         guess = int(probabilities.argmax())
-        st.markdown(f"### The network says: **{guess}** ({probabilities[guess]:.0%} sure)")
+        st.markdown(t("mnist.draw.says", digit=guess, confidence=probabilities[guess]))
         if session.trainer.step == 0:
-            st.warning("This network has not been trained yet: its answer is a guess. Press Train first.")
-        st.image(figures.png_data_uri(digit), width=112, caption="what the network sees (28x28, centred as MNIST was)")
+            st.warning(t("mnist.draw.untrained"))
+        st.image(figures.png_data_uri(digit), width=112, caption=t("mnist.draw.sees"))
         st.plotly_chart(figures.probabilities_figure(probabilities), width="stretch", key="mnist.draw_probs")
 
 
 def page() -> None:
-    config = _sidebar()
-    st.title("MNIST lab: from one layer to a CNN")
-    st.caption("Handwritten digits, 28x28 pixels. Train a single layer, then a multi-layer network, then a "
-               "convolutional network, and see why each step helps: the test accuracy, the mistakes, and what the "
-               "filters look for.")
-    if config is None:
+    _load_settings()
+    link = _sidebar()
+    if not chrome.presenting():
+        st.title(t("mnist.title"))
+        st.caption(t("mnist.intro"))
+    if link is None:
         return
-    session = _session(config)
+    loaded, warnings = st.session_state[LINK_WARNINGS]
+    if link == loaded:
+        for warning in warnings:
+            st.warning(t("mnist.link_warning", warning=warning))
+    urls.set_page_query(link.to_query())  # the address bar always links to these settings
+    session = _session(link.config)
+    lesson_panel.show(PAGE, progress=int(session.trainer.epoch + 1e-9))
     train, stop, reset, epochs = st.columns([1.3, 1, 1, 2], vertical_alignment="bottom")
-    epochs_wanted = epochs.number_input("Epochs", 1, 20, key=_key("epochs"))
-    train.button(f"Train {epochs_wanted} epoch{'s' if epochs_wanted > 1 else ''}", key="mnist.train", type="primary",
-                 icon=":material/play_arrow:", disabled=session.training or session.trainer.diverged,
-                 width="stretch", on_click=lambda: session.start(int(epochs_wanted)))
-    stop.button("Stop", key="mnist.stop", icon=":material/stop:", disabled=not session.training,
+    epochs_wanted = int(epochs.number_input(t("mnist.run.epochs"), 1, MAX_EPOCHS, key=_key("epochs")))
+    train.button(t("mnist.run.train_one") if epochs_wanted == 1 else t("mnist.run.train_many", epochs=epochs_wanted),
+                 key="mnist.train", type="primary", icon=":material/play_arrow:",
+                 disabled=session.training or session.trainer.diverged, width="stretch",
+                 on_click=lambda: session.start(epochs_wanted))
+    stop.button(t("mnist.run.stop"), key="mnist.stop", icon=":material/stop:", disabled=not session.training,
                 width="stretch", on_click=session.stop)
-    reset.button("Reset", key="mnist.reset", icon=":material/restart_alt:", width="stretch",
+    reset.button(t("mnist.run.reset"), key="mnist.reset", icon=":material/restart_alt:", width="stretch",
                  on_click=lambda: st.session_state.pop(STATE, None))
     if session.trainer.diverged:
-        st.error(f"**The run diverged.** {session.trainer.message}")
+        st.error(t("mnist.run.diverged", message=session.trainer.message))
 
     @st.fragment(run_every=TICK_SECONDS if session.training else None)
     def live() -> None:
@@ -215,15 +282,15 @@ def page() -> None:
         if session.trainer.history.steps or session.training:
             _curves(session)
         else:
-            st.info("Press Train: the curves, the confusion matrix and the network's filters appear as it learns.")
+            st.info(t("mnist.run.press_train"))
         if was_training and not session.training:
             st.rerun()  # finished: draw the analysis below with the trained network
 
     live()
     if session.training:
-        st.caption("The analysis below appears when training stops.")
+        st.caption(t("mnist.run.analysis_after"))
         return
-    mistakes_tab, inside_tab, draw_tab = st.tabs(["Mistakes", "Look inside", "Draw a digit"])
+    mistakes_tab, inside_tab, draw_tab = st.tabs([t("mnist.tab.mistakes"), t("mnist.tab.inside"), t("mnist.tab.draw")])
     with draw_tab:
         _draw_tab(session)
     for tab, show in ((mistakes_tab, _mistakes_tab), (inside_tab, _inside_tab)):
@@ -231,5 +298,4 @@ def page() -> None:
             if session.trainer.history.steps:
                 show(session)
             else:
-                st.info("Train the network first: this shows what it learned.")
-
+                st.info(t("mnist.run.train_first"))

@@ -1,5 +1,10 @@
 """The optimizer race: SGD, Momentum, NAG, Adagrad, RMSProp, AdaDelta, Adam and Nadam on
-classic loss surfaces, drawn step by step."""
+classic loss surfaces, drawn step by step.
+
+The page's settings are one `RaceLink` (surface, start point, steps, the racing optimizers
+and their learning rates); the address bar always holds it, and the first visit (or a
+lesson) takes it from there.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,16 @@ import math
 
 import streamlit as st
 
+from engine.config import ConfigError
+from engine.links import MAX_RACE_STEPS, MAX_RATE, MIN_RACE_STEPS, MIN_RATE, RaceLink
 from engine.optimizers import OPTIMIZERS
 from engine.race import SURFACES, race, surface_grid
-from playground import figures, labels
+from playground import chrome, figures, labels, lesson_panel, urls
+from playground.i18n import t
 
+PAGE = "race"
+SAVED = "race.link"  # the settings, kept while the student is on another page
+LOADED = "race.loaded"  # the link the page last loaded, and its warnings
 TICK_SECONDS = 0.15
 FRAMES = 30  # an animation shows the whole race in about this many frames (Plotly redraws cost ~0.3 s)
 
@@ -20,69 +31,120 @@ def _grid(surface: str) -> tuple:
     return surface_grid(surface, 100)
 
 
-@st.cache_data(show_spinner="Racing (long races take a few seconds)...", max_entries=64)
+@st.cache_data(show_spinner=False, max_entries=64)
 def _race(surface: str, rates: tuple[tuple[str, float], ...], start: tuple[float, float], steps: int) -> dict:
     return race(surface, dict(rates), start, steps)
 
 
-def _reset_for(surface: str) -> None:
-    chosen = SURFACES[surface]
-    st.session_state.update({"race.x": float(chosen.start[0]), "race.y": float(chosen.start[1]), "race.steps": chosen.steps,
-                             "race.shown": 0, "race.playing": False})
+def _surface_title(name: str) -> str:
+    return t(f"race.surface.{name}.title")
+
+
+def _load(link: RaceLink) -> None:
+    """Put the link into the widgets (before they are drawn), back at step 0."""
+    state = st.session_state
+    state.update({"race.surface": link.surface, "race.x": link.start[0], "race.y": link.start[1],
+                  "race.steps": link.steps, "race.shown": 0, "race.playing": False, SAVED: link})
+    own = SURFACES[link.surface].rates
     for name in OPTIMIZERS:
-        st.session_state[f"race.on.{name}"] = name in chosen.rates
-        st.session_state[f"race.lr.{name}"] = float(chosen.rates.get(name, OPTIMIZERS[name].default_lr))
+        state[f"race.on.{name}"] = name in link.rates
+        state[f"race.lr.{name}"] = float(link.rates.get(name, own.get(name, OPTIMIZERS[name].default_lr)))
+
+
+def _load_settings() -> None:
+    """On the first visit, or when a lesson asks, take the settings from the URL; back from
+    another page, restore them."""
+    state = st.session_state
+    if urls.load_requested(PAGE) or SAVED not in state:
+        link, warnings = RaceLink.from_query(urls.page_query())
+        _load(link)
+        state[LOADED] = (link, warnings)
+        lesson_panel.take_from_url(PAGE)
+    elif "race.surface" not in state:
+        _load(state[SAVED])
+
+
+def _link() -> RaceLink | None:
+    """The widgets' settings (None, after saying why, if they make no race)."""
+    state = st.session_state
+    rates = {name: float(state[f"race.lr.{name}"]) for name in OPTIMIZERS if state[f"race.on.{name}"]}
+    if not rates:
+        st.info(t("race.pick_one"))
+        return None
+    try:
+        return RaceLink(state["race.surface"], (float(state["race.x"]), float(state["race.y"])), int(state["race.steps"]),
+                        rates)
+    except ConfigError as error:
+        st.error(t("race.cannot_run", error=error))
+        return None
+
+
+def _start_at(x: float, y: float) -> None:
+    """Race again from a clicked point (kept on the map)."""
+    (x_low, x_high), (y_low, y_high) = SURFACES[st.session_state["race.surface"]].bounds
+    st.session_state.update({"race.x": min(max(float(x), x_low), x_high), "race.y": min(max(float(y), y_low), y_high),
+                             "race.shown": 0, "race.playing": True})
+
+
+def _sidebar() -> None:
+    state = st.session_state
+    with st.sidebar:
+        surface_name = st.selectbox(t("race.surface_label"), list(SURFACES), key="race.surface", format_func=_surface_title,
+                                    on_change=lambda: _load(RaceLink(state["race.surface"])))
+        st.caption(t("race.start"))
+        (x_low, x_high), (y_low, y_high) = SURFACES[surface_name].bounds
+        left, right = st.columns(2)
+        left.number_input("x", x_low, x_high, step=0.1, key="race.x", format="%.2f")
+        right.number_input("y", y_low, y_high, step=0.1, key="race.y", format="%.2f")
+        st.slider(t("race.steps"), MIN_RACE_STEPS, MAX_RACE_STEPS, step=10, key="race.steps")
+        st.subheader(t("race.optimizers"))
+        for name in OPTIMIZERS:
+            on, rate = st.columns([1.7, 1])
+            on.checkbox(labels.OPTIMIZERS[name], key=f"race.on.{name}")
+            rate.number_input(t("race.rate", optimizer=labels.OPTIMIZERS[name]), MIN_RATE, MAX_RATE, key=f"race.lr.{name}",
+                              format="%.4g", label_visibility="collapsed", disabled=not state[f"race.on.{name}"])
+        st.button(t("race.defaults"), on_click=lambda: _load(RaceLink(surface_name)))
 
 
 def page() -> None:
     state = st.session_state
-    if "race.surface" not in state:
-        state["race.surface"] = "ill_conditioned"
-        _reset_for("ill_conditioned")
-    with st.sidebar:
-        surface_name = st.selectbox("Loss surface", list(SURFACES), key="race.surface",
-                                    format_func=lambda name: SURFACES[name].title,
-                                    on_change=lambda: _reset_for(state["race.surface"]))
-        surface = SURFACES[surface_name]
-        st.caption("Start point (or click on the plot)")
-        (x_low, x_high), (y_low, y_high) = surface.bounds
-        left, right = st.columns(2)
-        left.number_input("x", x_low, x_high, step=0.1, key="race.x", format="%.2f")
-        right.number_input("y", y_low, y_high, step=0.1, key="race.y", format="%.2f")
-        st.slider("Steps", 10, 1000, step=10, key="race.steps")
-        st.subheader("Optimizers and learning rates")
-        for name in OPTIMIZERS:
-            on, rate = st.columns([1.2, 1])
-            on.checkbox(labels.OPTIMIZERS[name], key=f"race.on.{name}")
-            rate.number_input("lr", 1e-5, 100.0, key=f"race.lr.{name}", format="%.4g", label_visibility="collapsed",
-                              disabled=not state[f"race.on.{name}"])
-        st.button("Back to this surface's defaults", on_click=lambda: _reset_for(surface_name))
-
-    st.title("Optimizer race")
-    st.caption(surface.story)
-    rates = tuple((name, float(state[f"race.lr.{name}"])) for name in OPTIMIZERS if state[f"race.on.{name}"])
-    if not rates:
-        st.info("Tick at least one optimizer in the sidebar.")
+    _load_settings()
+    _sidebar()
+    surface_name = state["race.surface"]
+    surface = SURFACES[surface_name]
+    if not chrome.presenting():
+        st.title(t("race.title"))
+    st.caption(t(f"race.surface.{surface_name}.story"))
+    link = _link()
+    if link is None:
         return
+    state[SAVED] = link
+    urls.set_page_query(link.to_query())  # the address bar always links to this race
+    loaded, warnings = state.get(LOADED, (None, []))
+    if link == loaded:  # once the student changes something, the link's problems are gone
+        for warning in warnings:
+            st.warning(t("race.link_warning", warning=warning))
     try:
-        trajectories = _race(surface_name, rates, (float(state["race.x"]), float(state["race.y"])), int(state["race.steps"]))
+        with st.spinner(t("race.racing")):
+            trajectories = _race(surface_name, tuple(link.rates.items()), link.start, link.steps)
     except ValueError as error:
-        st.error(f"This race cannot run: {error}")
+        st.error(t("race.cannot_run", error=error))
         return
-    steps = int(state["race.steps"])
+    lesson_panel.show(PAGE, progress=state["race.shown"])
+    steps = link.steps
     playing = state.get("race.playing", False)
     play, show_all, restart, _ = st.columns([1, 1, 1, 3])
-    play.button("Pause" if playing else "Play", key="race.play", type="primary", width="stretch",
+    play.button(t("race.pause") if playing else t("race.play"), key="race.play", type="primary", width="stretch",
                 icon=":material/pause:" if playing else ":material/play_arrow:",
                 on_click=lambda: state.update({"race.playing": not playing,
                                                "race.shown": 0 if state["race.shown"] >= steps else state["race.shown"]}))
-    show_all.button("Show all steps", key="race.all", width="stretch",
+    show_all.button(t("race.show_all"), key="race.all", width="stretch",
                     on_click=lambda: state.update({"race.shown": steps, "race.playing": False}))
-    restart.button("Restart", key="race.restart", icon=":material/restart_alt:", width="stretch",
+    restart.button(t("race.restart"), key="race.restart", icon=":material/restart_alt:", width="stretch",
                    on_click=lambda: state.update({"race.shown": 0, "race.playing": False}))
-    diverged = [labels.OPTIMIZERS[name] for name, t in trajectories.items() if t.diverged]
+    diverged = [labels.OPTIMIZERS[name] for name, trajectory in trajectories.items() if trajectory.diverged]
     if diverged:
-        st.warning(f"Blew up (learning rate too large here): {', '.join(diverged)}. Their paths stop where they left.")
+        st.warning(t("race.diverged", names=", ".join(diverged)))
 
     @st.fragment(run_every=TICK_SECONDS if playing else None)
     def live() -> None:
@@ -92,7 +154,7 @@ def page() -> None:
                 state["race.playing"] = False
                 st.rerun()
         shown = state["race.shown"]
-        st.caption(f"Step {shown} of {steps}")
+        st.caption(t("race.progress", shown=shown, steps=steps))
         left, right = st.columns([3, 2])
         with left:
             event = st.plotly_chart(
@@ -104,8 +166,7 @@ def page() -> None:
         picked = (event.selection.points if event and event.selection else [])
         if picked and (picked[0]["x"], picked[0]["y"]) != state.get("race.picked"):
             state["race.picked"] = (picked[0]["x"], picked[0]["y"])
-            state.update({"race.x": float(picked[0]["x"]), "race.y": float(picked[0]["y"]), "race.shown": 0,
-                          "race.playing": True})
+            _start_at(picked[0]["x"], picked[0]["y"])
             st.rerun()
 
     live()

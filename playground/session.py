@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from engine.config import FIELDS, RunConfig
 from engine.trainer import Trainer
+from playground.i18n import t
 from playground.labels import FIELDS as FIELD_LABELS
 
 # A live page ticks every FRAME_SECONDS and trains for at most TRAIN_BUDGET_SECONDS of each
@@ -46,10 +47,10 @@ class RunSession:
         changed = [FIELD_LABELS[name] for name in FIELDS if getattr(config, name) != getattr(self.config, name)]
         # A diverged network cannot recover, so even a live setting starts it again.
         if not self.trainer.diverged and self.trainer.apply_live(config):
-            self.notice = f"{', '.join(changed)} changed: applied live, the run continues."
+            self.notice = t("two_d.applied_live", changed=", ".join(changed))
         else:
             self._start(config)
-            self.notice = f"{', '.join(changed)} changed: the run restarted from step 0."
+            self.notice = t("two_d.restarted", changed=", ".join(changed))
 
     def tick(self, speed: str) -> int:
         """Train for one frame at the given speed; returns the steps taken."""

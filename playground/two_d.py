@@ -5,42 +5,58 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.config import RunConfig
-from playground import controls
+from playground import chrome, controls, lesson_panel, urls
 from playground.frames import live_frame
+from playground.i18n import t
 from playground.live_view import live_view
 from playground.session import FRAME_SECONDS, SPEEDS, RunSession
 
+PAGE = "playground"
 STATE = "two_d.session"
 
 
+def _speed_label(speed: str) -> str:
+    return {"1 step": t("two_d.speed_1"), "10 steps": t("two_d.speed_10"), "100 steps": t("two_d.speed_100"),
+            "max": t("two_d.speed_max")}[speed]
+
+
 def _session() -> RunSession:
-    """This browser session's run; the first visit takes its settings from the URL."""
-    if STATE not in st.session_state:
-        config, warnings = RunConfig.from_query(st.query_params.to_dict())
+    """This browser session's run; the first visit (or a lesson) takes its settings from the URL."""
+    if urls.load_requested(PAGE) or STATE not in st.session_state:  # (the request is always taken)
+        config, warnings = RunConfig.from_query(urls.page_query())
         controls.load_config(config)
         st.session_state[STATE] = RunSession(config)
         st.session_state["two_d.link_warnings"] = warnings
+        lesson_panel.take_from_url(PAGE)
     return st.session_state[STATE]
 
 
 def _toolbar(session: RunSession) -> tuple[str, bool, bool]:
-    play, step, epoch, reset, speed, view = st.columns([1.1, 1, 1, 1, 2.2, 2.2], vertical_alignment="bottom")
+    presenting = chrome.presenting()
+    widths = [1.6, 1.6, 1.6, 1.6, 2] if presenting else [1.1, 1, 1, 1, 2.2, 2.2]
+    play, step, epoch, reset, *rest = st.columns(widths, vertical_alignment="bottom")
     if session.playing:
-        play.button("Pause", key="pause", icon=":material/pause:", type="primary", width="stretch",
+        play.button(t("two_d.pause"), key="pause", icon=":material/pause:", type="primary", width="stretch",
                     on_click=lambda: setattr(session, "playing", False))
     else:
-        play.button("Play", key="play", icon=":material/play_arrow:", type="primary", width="stretch",
+        play.button(t("two_d.play"), key="play", icon=":material/play_arrow:", type="primary", width="stretch",
                     on_click=lambda: setattr(session, "playing", True), disabled=session.trainer.diverged)
-    step.button("Step", key="step", width="stretch", on_click=session.step, disabled=session.trainer.diverged,
-                help="Train on one mini-batch.")
-    epoch.button("+1 epoch", key="epoch", width="stretch", disabled=session.trainer.diverged,
-                 on_click=lambda: session.step(session.trainer.steps_per_epoch), help="One pass over the training points.")
-    reset.button("Reset", key="reset", icon=":material/restart_alt:", width="stretch", on_click=session.reset,
-                 help="Back to step 0 with the same starting weights.")
-    chosen_speed = speed.select_slider("Speed (steps per frame)", list(SPEEDS), value="max", key="speed")
+    step.button(t("two_d.step"), key="step", width="stretch", on_click=session.step, disabled=session.trainer.diverged,
+                help=t("two_d.step_help"))
+    epoch.button(t("two_d.epoch"), key="epoch", width="stretch", disabled=session.trainer.diverged,
+                 on_click=lambda: session.step(session.trainer.steps_per_epoch), help=t("two_d.epoch_help"))
+    reset.button(t("two_d.reset"), key="reset", icon=":material/restart_alt:", width="stretch", on_click=session.reset,
+                 help=t("two_d.reset_help"))
+    if presenting:  # secondary controls stay as the student or teacher left them
+        return (st.session_state.get("two_d.speed", "max"), st.session_state.get("two_d.show_test", True),
+                st.session_state.get("two_d.log_loss", False))
+    speed, view = rest
+    chosen_speed = speed.select_slider(t("two_d.speed"), list(SPEEDS), key="speed", format_func=_speed_label,
+                                       value=st.session_state.get("two_d.speed", "max"))
     with view:
-        show_test = st.toggle("Show test points", value=True, key="show_test")
-        log_loss = st.toggle("Log-scale loss", value=False, key="log_loss")
+        show_test = st.toggle(t("two_d.show_test"), value=st.session_state.get("two_d.show_test", True), key="show_test")
+        log_loss = st.toggle(t("two_d.log_loss"), value=st.session_state.get("two_d.log_loss", False), key="log_loss")
+    st.session_state.update({"two_d.speed": chosen_speed, "two_d.show_test": show_test, "two_d.log_loss": log_loss})
     return chosen_speed, show_test, log_loss
 
 
@@ -51,21 +67,19 @@ def page() -> None:
         if config != session.config:
             st.session_state["two_d.link_warnings"] = []  # the student has moved on from the link
             session.update(config)
-        if config.to_query() != st.query_params.to_dict():
-            st.query_params.from_dict(config.to_query())  # the address bar always links to this run
+        urls.set_page_query(config.to_query())  # the address bar always links to this run
 
-    st.title("2D playground")
-    st.caption("Pick a dataset and a network in the sidebar, press Play and watch it learn. Learning rate, L2 weight "
-               "decay and batch size apply live; any other change restarts the run. The address bar always holds a "
-               "link to these exact settings.")
+    if not chrome.presenting():
+        st.title(t("two_d.title"))
+        st.caption(t("two_d.caption"))
     for warning in st.session_state["two_d.link_warnings"]:
-        st.warning(f"Link: {warning}")
+        st.warning(t("app.link_warning", warning=warning))
+    lesson_panel.show(PAGE, progress=session.trainer.step)
 
     speed, show_test, log_loss = _toolbar(session)
     if session.trainer.diverged:
-        st.error(f"**The run diverged.** {session.trainer.message} Lower the learning rate in the sidebar and the "
-                 "run starts again; an adaptive optimizer such as Adam, or standardised inputs, also help.")
-    elif session.notice:
+        st.error(t("two_d.diverged", message=session.trainer.message))
+    elif session.notice and not chrome.presenting():
         st.info(session.notice)
 
     @st.fragment(run_every=FRAME_SECONDS if session.playing else None)

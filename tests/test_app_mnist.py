@@ -1,17 +1,31 @@
 """The MNIST lab, driven by Streamlit's AppTest (no browser)."""
 
+import re
+
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from engine.links import MnistLink
+from engine.models import MODELS
+from engine.optimizers import OPTIMIZERS
+from engine.presets import MNIST_PRESETS
+from playground import i18n
+from playground.urls import APP_KEYS
 from tests.conftest import ROOT
 
 APP = str(ROOT / "playground" / "app.py")
+HANGUL = re.compile("[\uac00-\ud7a3]")
 
 
-def open_lab(**settings) -> AppTest:
+def open_lab(query: dict[str, str] | None = None, lang: str = "en", **settings) -> AppTest:
+    """The lab as a student opens it: in `lang`, from a link with `query` (if any), then
+    with some widgets set to `settings`."""
     at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["lang"] = lang
     at.run()
-    at.switch_page("views/mnist.py").run()
+    at.switch_page("views/mnist.py")
+    at.query_params.update(query or {})
+    at.run()
     for key, value in settings.items():
         at.session_state[f"mnist.{key}"] = value
     at.run()
@@ -21,6 +35,10 @@ def open_lab(**settings) -> AppTest:
 
 def session(at: AppTest):
     return at.session_state["mnist.session"]
+
+
+def page_query(at: AppTest) -> dict[str, str]:
+    return {name: value for name, value in at.query_params.items() if name not in APP_KEYS}
 
 
 def train_to_the_end(at: AppTest) -> None:
@@ -35,6 +53,7 @@ def train_to_the_end(at: AppTest) -> None:
 def test_lab_opens_with_the_quick_cnn_untrained():
     at = open_lab()
     assert at.radio(key="mnist.model").value == "cnn"
+    assert at.selectbox(key="mnist.preset").value == "cnn_quick"
     assert session(at).trainer.step == 0
     assert any("Press Train" in info.value for info in at.info)
 
@@ -78,3 +97,124 @@ def test_a_drawn_digit_gets_a_prediction():
 def test_bad_layer_text_gives_a_clear_error_not_a_traceback():
     at = open_lab(hidden_sizes="64,lots")
     assert any("cannot run" in error.value for error in at.error)
+
+
+def test_the_lab_speaks_korean_from_settings_to_the_drawn_digit():
+    at = open_lab(lang="ko", train_size=1_000)
+    assert at.title[0].value.startswith("MNIST 실험실")
+    assert at.radio(key="mnist.model").label == "모델 (model)"
+    assert at.button(key="mnist.train").label == "1 에폭 학습"
+    assert any("혼동 행렬 (confusion matrix)" in info.value for info in at.info)
+    widgets = [*at.radio, *at.selectbox, *at.text_input, *at.slider, *at.select_slider, *at.number_input, *at.button]
+    english = [w.label for w in widgets if not HANGUL.search(w.label)]
+    assert english == [], "labels left in English"
+    train_to_the_end(at)
+    assert any("테스트 정확도 (test accuracy)" in s.value for s in at.success)
+    assert [tab.label for tab in at.tabs] == ["틀린 예 (mistakes)", "속 들여다보기", "숫자 그리기"]
+    pad = np.zeros((56, 56), dtype=np.uint8)
+    pad[8:48, 26:31] = 255
+    at.session_state["mnist.draw"] = {"drawing": pad.ravel().tolist()}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("신경망의 답" in md.value for md in at.markdown)
+
+
+def test_switching_language_keeps_the_settings_and_the_trained_network():
+    at = open_lab(train_size=1_000)
+    at.select_slider(key="mnist.batch_size").set_value(128).run()
+    train_to_the_end(at)
+    before = session(at)
+    at.session_state["lang"] = "ko"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.button(key="mnist.train").label == "1 에폭 학습"
+    assert at.radio(key="mnist.train_size").value == 1_000 and at.select_slider(key="mnist.batch_size").value == 128
+    assert session(at) is before and before.trainer.step > 0
+
+
+def test_every_preset_and_model_has_its_texts_in_both_languages():
+    for lang in i18n.LANGUAGES:
+        texts = i18n.catalog(lang)
+        for name in MNIST_PRESETS:
+            assert texts[f"mnist.preset.{name}.title"] and texts[f"mnist.preset.{name}.summary"]
+        for name in MODELS:
+            assert texts[f"mnist.model.{name}"]
+
+
+def test_a_shared_link_opens_with_its_settings():
+    at = open_lab({"model": "cnn", "epochs": "2", "conv_channels": "4,8"})
+    assert at.radio(key="mnist.model").value == "cnn"
+    assert at.text_input(key="mnist.conv_channels").value == "4,8"
+    assert at.number_input(key="mnist.epochs").value == 2
+    assert at.button(key="mnist.train").label == "Train 2 epochs"
+    assert session(at).config.conv_channels == (4, 8)
+    assert at.selectbox(key="mnist.preset").value is None  # no preset is these settings
+    assert not at.warning
+
+
+def test_a_bad_value_in_a_link_is_a_warning_and_the_rest_still_applies():
+    at = open_lab({"model": "cnn", "kernel_size": "7", "epochs": "99", "conv_channels": "4,8"})
+    warnings = " ".join(w.value for w in at.warning)
+    assert "kernel_size" in warnings and "epochs" in warnings
+    assert at.radio(key="mnist.kernel_size").value == 5  # the default instead of 7
+    assert at.number_input(key="mnist.epochs").value == 1
+    assert session(at).config.conv_channels == (4, 8)
+    assert "kernel_size" not in page_query(at)  # the address bar now links to what runs
+    at.radio(key="mnist.kernel_size").set_value(3).run()
+    assert not at.warning  # the student has moved on from the link
+
+
+def test_a_link_to_a_preset_shows_that_preset():
+    preset = MNIST_PRESETS["mlp"]
+    link = MnistLink(preset.config.replace(train_size=10_000), preset.epochs)
+    at = open_lab(link.to_query())
+    assert at.selectbox(key="mnist.preset").value == "mlp"
+    assert session(at).config == link.config
+
+
+def test_the_address_bar_follows_the_settings():
+    at = open_lab()
+    assert MnistLink.from_query(page_query(at)) == (MnistLink(session(at).config, 1), [])
+    at.radio(key="mnist.train_size").set_value(1_000).run()
+    at.radio(key="mnist.model").set_value("mlp").run()
+    at.number_input(key="mnist.epochs").set_value(3).run()
+    query = page_query(at)
+    assert query["train_size"] == "1000" and query["epochs"] == "3"
+    assert "conv_channels" not in query  # only what differs from the defaults (mlp is the default model)
+    assert MnistLink.from_query(query) == (MnistLink(session(at).config, 3), [])
+    assert session(at).config.model == "mlp" and session(at).config.train_size == 1_000
+    assert at.query_params["lang"] == "en"  # the app's own parameters stay
+
+
+def test_a_lesson_can_load_its_settings_over_the_students():
+    at = open_lab(train_size=1_000)
+    at.session_state["urls.load.mnist"] = True  # what urls.request_load("mnist") does
+    at.query_params = {"lang": "en", "model": "softmax", "epochs": "4"}  # st.switch_page(..., query_params=...)
+    at.run()
+    assert at.radio(key="mnist.model").value == "softmax"
+    assert at.number_input(key="mnist.epochs").value == 4
+    assert session(at).config.model == "softmax" and session(at).config.train_size == 10_000
+
+
+def test_settings_survive_a_visit_to_another_page():
+    at = open_lab(train_size=1_000)
+    at.select_slider(key="mnist.batch_size").set_value(128).run()
+    before = session(at)
+    at.switch_page("views/race.py").run()
+    at.switch_page("views/mnist.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="mnist.train_size").value == 1_000 and at.select_slider(key="mnist.batch_size").value == 128
+    assert at.selectbox(key="mnist.preset").value == "cnn_quick"
+    assert session(at) is before  # the same network, not a fresh one
+
+
+def test_changing_the_optimizer_takes_its_default_learning_rate():
+    at = open_lab()
+    assert session(at).config.learning_rate == 2e-3  # the preset's own
+    for name in ("sgd", "momentum", "adam"):
+        at.selectbox(key="mnist.optimizer").set_value(name).run()
+        assert at.select_slider(key="mnist.learning_rate").value == OPTIMIZERS[name].default_lr
+        assert session(at).config.learning_rate == OPTIMIZERS[name].default_lr
+    at.select_slider(key="mnist.learning_rate").set_value(3e-4).run()
+    at.radio(key="mnist.train_size").set_value(1_000).run()
+    assert session(at).config.learning_rate == 3e-4  # a chosen rate stays until the optimizer changes

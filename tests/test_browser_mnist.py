@@ -1,5 +1,8 @@
 """The MNIST lab in a real Chromium: train on a small subset, see the confusion matrix,
-draw a digit and get the network's answer."""
+draw a digit and get the network's answer; open a shared link and see the address bar follow."""
+
+import re
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
@@ -9,14 +12,26 @@ from tests.test_draw_digit_browser import draw
 
 
 @pytest.fixture(scope="module")
-def page():
+def app():
     with running_app() as (url, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(f"{url}/mnist")
-        page.get_by_text("MNIST lab: from one layer to a CNN").wait_for(timeout=60_000)
-        yield page
+        yield url, browser
         browser.close()
+
+
+def open_lab(app, query: str = "") -> Page:
+    url, browser = app
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.goto(f"{url}/mnist{query}")
+    page.get_by_text("MNIST lab: from one layer to a CNN").wait_for(timeout=60_000)
+    return page
+
+
+@pytest.fixture(scope="module")
+def page(app):
+    page = open_lab(app)
+    yield page
+    page.close()
 
 
 def no_exception_box(page: Page) -> bool:
@@ -42,3 +57,19 @@ def test_a_digit_drawn_with_the_mouse_gets_a_prediction(page):
     draw(page, pad, [(0.5, 0.15), (0.5, 0.5), (0.5, 0.85)])  # a "1"
     expect(page.get_by_text("The network says")).to_be_visible(timeout=30_000)
     assert no_exception_box(page)
+
+
+def address(page: Page) -> dict[str, str]:
+    return {name: values[-1] for name, values in parse_qs(urlparse(page.url).query).items()}
+
+
+def test_a_shared_link_opens_with_its_settings_and_the_address_bar_follows_changes(app):
+    page = open_lab(app, "?lang=en&model=cnn&epochs=2&conv_channels=4,8")
+    expect(page.get_by_role("button", name="Train 2 epochs")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("textbox", name="Conv blocks (channels)")).to_have_value("4,8")
+    page.get_by_text("1,000", exact=True).click()
+    expect(page).to_have_url(re.compile(r"train_size=1000"), timeout=30_000)
+    query = address(page)
+    assert query["conv_channels"] == "4,8" and query["epochs"] == "2" and query["lang"] == "en"
+    assert no_exception_box(page)
+    page.close()

@@ -1,5 +1,7 @@
 """The optimizer race in a real Chromium: play it to the end, then click to start elsewhere."""
 
+import re
+
 from playwright.sync_api import expect, sync_playwright
 
 from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
@@ -24,5 +26,20 @@ def test_race_plays_to_the_end_and_a_click_on_the_plot_moves_the_start():
         assert box is not None
         page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
         expect(page.get_by_label("x", exact=True)).not_to_have_value(x_before, timeout=30_000)
+        expect(page).to_have_url(re.compile(r"[?&]x=.*&y="), timeout=30_000)  # the link follows the new start
+        assert page.locator('[data-testid="stException"]').count() == 0
+        browser.close()
+
+
+def test_a_korean_link_opens_its_race():
+    with running_app() as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(f"{url}/race?lang=ko&surface=rosenbrock&opt=sgd,adam")
+        expect(page.get_by_text("손실 곡면 (loss surface) 위의 경로 (로그 손실의 등고선)")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("모든 옵티마이저 (optimizer)가 스무 스텝 안에")).to_be_visible()
+        expect(page.get_by_text("스텝 0 / 400", exact=True)).to_be_visible()
+        paths = page.locator(".js-plotly-plot").first
+        expect(paths.locator(".legendtext")).to_have_text(["SGD", "Adam", "출발점", "최솟값 (minimum)"])
         assert page.locator('[data-testid="stException"]').count() == 0
         browser.close()

@@ -45,7 +45,7 @@ def test_readable_summary_without_json():
 
 def test_bad_arguments_exit_2_with_one_clear_line_and_no_traceback():
     for args in (["--lr", "-1"], ["--optimizer", "lbfgs"], ["--hidden", "4,x"], ["--batch-size", "0"],
-                 ["--bogus"], ["--epochs", "0"], ["--dropout", "1"]):
+                 ["--bogus"], ["--epochs", "0"], ["--dropout", "1"], ["--features", "x1,x1"], ["--features", "cos_x1"]):
         result = run_cli("train", *args)
         assert result.returncode == 2, args
         lines = result.stderr.strip().splitlines()
@@ -66,3 +66,29 @@ def test_bad_seed_counts_exit_2():
     for args in (["--seeds", "0"], ["--seeds", "33"], ["--dataset", "mnist", "--seeds", "4"]):
         result = run_cli("train", *args)
         assert result.returncode == 2 and result.stderr.startswith("error:"), args
+
+
+def test_a_regression_reports_its_loss_and_null_accuracies_in_valid_json():
+    result = run_cli("train", "--dataset", "plane", "--hidden", "8", "--lr", "0.03", "--epochs", "30", "--json")
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.splitlines()[-1]
+    assert "NaN" not in last
+    report = json.loads(last)
+    assert report["final"]["train_acc"] is None and report["final"]["test_acc"] is None
+    assert 0 < report["final"]["test_loss"] < 0.05  # the targets' variance is about 0.2
+
+
+def test_features_flag_sets_the_networks_inputs():
+    result = run_cli("train", "--dataset", "circle", "--hidden", "", "--features", "x1sq,x2sq", "--lr", "0.03",
+                     "--epochs", "30", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["config"]["features"] == ["x1sq", "x2sq"] and report["final"]["test_acc"] >= 0.9
+
+
+def test_many_seeds_of_a_regression_report_null_accuracies():
+    result = run_cli("train", "--dataset", "gaussian_sum", "--seeds", "3", "--steps", "50", "--json")
+    assert result.returncode == 0 and "Warning" not in result.stderr, result.stderr
+    report = json.loads(result.stdout.splitlines()[-1])
+    assert report["final"]["test_acc"] is None and report["per_seed"]["test_acc"] == [None, None, None]
+    assert report["final"]["test_loss"] > 0

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from engine import ConfigError, RunConfig
-from engine.compare import Comparison
+from engine.compare import Comparison, epochs_after, snapshot_epochs, steps_within
 
 
 def test_compared_runs_share_the_data_and_the_seed_and_step_together():
@@ -60,3 +60,52 @@ def test_many_seeds_per_run_train_in_the_same_lock_step_and_start_with_the_singl
     for run, seeds in zip(comparison.runs, comparison.seed_runs):
         assert seeds.step == run.step and seeds.data is run.data
         np.testing.assert_allclose(seeds.history.batch_loss[:, 0], run.history.batch_loss, rtol=1e-4, atol=1e-6)
+
+
+def test_kept_together_by_epochs_every_run_ends_at_the_same_epoch():
+    comparison = Comparison(RunConfig(dataset="xor"), "batch_size", ["10", "50", "full"], align="epochs")
+    assert [run.steps_per_epoch for run in comparison.runs] == [10, 2, 1]  # 100 training points
+    comparison.train_epochs(3)
+    assert [run.epoch for run in comparison.runs] == [3.0, 3.0, 3.0]
+    assert [run.step for run in comparison.runs] == [30, 6, 3]
+    comparison.train(7)  # seven steps of the smallest batches; the others never get ahead of them
+    assert [run.epoch for run in comparison.runs] == [3.7, 3.5, 3.0]
+    comparison.train_epochs(1)
+    assert [run.epoch for run in comparison.runs] == [4.7, 4.5, 4.0]
+    comparison.train_for(0.05)
+    leader = comparison.runs[0].epoch
+    assert leader > 4.7 and comparison.epoch == leader
+    assert all(leader - 1 / run.steps_per_epoch < run.epoch <= leader for run in comparison.runs)
+
+
+def test_by_steps_full_batch_looks_best_but_by_epochs_mini_batches_learn_faster():
+    base = RunConfig(dataset="xor", hidden_sizes=(4, 4))
+    by_steps = Comparison(base, "batch_size", ["10", "full"])
+    by_epochs = Comparison(base, "batch_size", ["10", "full"], align="epochs")
+    for comparison in (by_steps, by_epochs):
+        comparison.train_epochs(20)  # by steps: 20 epochs of the batch-10 run, 200 steps each
+    mini, full = (run.evaluate().train_loss for run in by_epochs.runs)
+    assert [run.epoch for run in by_epochs.runs] == [20.0, 20.0]
+    assert mini < full / 2  # the same passes over the data: 200 small steps beat 20 careful ones
+    mini_by_steps, full_by_steps = (run.evaluate().train_loss for run in by_steps.runs)
+    assert [run.step for run in by_steps.runs] == [200, 200] and full_by_steps < mini_by_steps
+
+
+def test_epochs_count_an_epochs_short_last_batch_as_the_trainer_does():
+    comparison = Comparison(RunConfig(n_points=105, test_fraction=0.5), "batch_size", ["10", "25"], align="epochs")
+    tens, twenty_fives = comparison.runs
+    n_train = len(tens.data.y_train)
+    assert n_train % 10 and n_train % 25  # every epoch ends with a smaller batch
+    comparison.train_epochs(2)
+    comparison.train(3)
+    for run in comparison.runs:
+        assert epochs_after(run, run.step) == pytest.approx(run.epoch)
+        assert steps_within(run, run.epoch) == run.step
+    comparison.record()
+    assert snapshot_epochs(tens)[-1] == pytest.approx(tens.epoch)
+    assert twenty_fives.epoch <= tens.epoch
+
+
+def test_a_comparison_keeps_together_only_by_steps_or_epochs():
+    with pytest.raises(ConfigError, match="align"):
+        Comparison(RunConfig(), "activation", ["tanh", "relu"], align="seconds")

@@ -34,6 +34,9 @@ def test_defaults_are_valid_and_take_the_optimizers_learning_rate():
         ({"weight_decay": -1.0}, "weight_decay"),
         ({"seed": -1}, "seed"),
         ({"input_scale": 0.0}, "input_scale"),
+        ({"features": ()}, "one or more"),
+        ({"features": ("x1", "x3")}, "x1sq"),
+        ({"features": ("x1", "x2", "x1")}, "once"),
     ],
 )
 def test_every_invalid_value_raises_config_error_saying_what_is_allowed(changes, mentions):
@@ -59,7 +62,7 @@ def test_text_forms_parse_like_the_cli_and_url_write_them():
 
 def test_dict_and_query_round_trip_to_the_same_config():
     config = RunConfig(dataset="spirals", hidden_sizes=(8, 6), activation="relu", optimizer="momentum",
-                       batch_size="full", standardize=True, dropout=0.2, seed=9)
+                       batch_size="full", standardize=True, dropout=0.2, seed=9, features=("x1", "x2", "sin_x1"))
     assert RunConfig.from_dict(config.to_dict()) == config
     restored, warnings = RunConfig.from_query(config.to_query())
     assert restored == config and warnings == []
@@ -112,3 +115,22 @@ def test_invalid_image_settings_raise_config_error(changes, mentions):
 def test_softmax_model_has_no_hidden_layers_and_wide_layers_are_fine_for_images():
     assert RunConfig(dataset="mnist", model="softmax", hidden_sizes=(64,)).hidden_sizes == ()
     assert RunConfig(dataset="mnist", hidden_sizes=(256, 128)).hidden_sizes == (256, 128)
+
+
+def test_features_have_a_text_form_and_are_left_out_of_links_when_default():
+    config = RunConfig.from_dict({"dataset": "circle", "features": "x1sq, x2sq,x1x2"})
+    assert config.features == ("x1sq", "x2sq", "x1x2") and config.to_dict()["features"] == ["x1sq", "x2sq", "x1x2"]
+    assert config.to_query() == {"dataset": "circle", "features": "x1sq,x2sq,x1x2"}
+    assert RunConfig.from_query(config.to_query()) == (config, [])
+    assert RunConfig(features=["x1", "x2"]).to_query() == {"dataset": "xor"}  # a list is the default too
+
+
+def test_a_bad_features_link_falls_back_to_x1_x2():
+    config, warnings = RunConfig.from_query({"dataset": "circle", "features": "x1,cos_x1"})
+    assert config.features == ("x1", "x2") and len(warnings) == 1 and "features" in warnings[0]
+
+
+@pytest.mark.parametrize("dataset, task", [("xor", "binary"), ("three_blobs", "multiclass"), ("plane", "regression"),
+                                           ("gaussian_sum", "regression"), ("mnist", "multiclass")])
+def test_the_config_knows_its_task_before_any_data_is_made(dataset, task):
+    assert RunConfig(dataset=dataset).task == task

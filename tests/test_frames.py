@@ -1,10 +1,16 @@
+import re
+from pathlib import Path
+
 import numpy as np
 
 from engine import RunConfig, Trainer
+from engine.datasets import FEATURES
 from engine.probes import layer_names
-from playground.frames import MAX_CURVE_POINTS, MAX_NEURONS_SHOWN, THUMBNAIL_RESOLUTION, live_frame, thin
+from playground.frames import MAX_CURVE_POINTS, MAX_NEURONS_SHOWN, THUMBNAIL_RESOLUTION, live_frame, live_texts, thin, value_range
 from playground.session import RunSession
 from tests.frames_util import unpack
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_thin_keeps_at_most_the_limit_and_always_the_last_point():
@@ -73,3 +79,119 @@ def test_frame_needs_a_snapshot_of_the_current_step():
         assert "snapshot" in str(error)
     else:
         raise AssertionError("a frame without a current snapshot must be refused")
+
+
+# Words and sizes: the canvas draws whatever the frame carries.
+
+def test_frames_carry_english_words_by_default_and_korean_when_asked():
+    session = RunSession(RunConfig(dataset="xor"))
+    english, _ = unpack(live_frame(session.trainer).to_bytes())
+    korean, _ = unpack(live_frame(session.trainer, texts=live_texts("ko")).to_bytes())
+    assert english["text"]["loss"] == "Loss" and english["text"]["steps_axis"] == "training step"
+    assert korean["text"]["loss"] == "손실 (loss)" and korean["text"]["epoch"] == "에폭 (epoch)"
+    assert korean["text"]["gradient_flow"] == "기울기 흐름 (gradient flow)"
+
+
+def test_korean_words_differ_from_english_except_maths():
+    english, korean = live_texts("en"), live_texts("ko")
+    assert english.keys() == korean.keys()
+    same = {name for name in english if english[name] == korean[name]}
+    assert same == {"x1", "x2", *(f"feature_{name}" for name in FEATURES)}
+
+
+def test_every_word_the_canvas_reads_is_in_the_frame():
+    script = (ROOT / "playground" / "live_view.js").read_text()
+    read = set(re.findall(r"\bT\.(\w+)", script))
+    assert len(read) > 30 and read <= set(live_texts())
+    assert {f"feature_{name}" for name in FEATURES} <= set(live_texts())  # how input nodes are named
+
+
+def test_templates_fill_in_like_python_format():
+    for lang in ("en", "ko"):
+        texts = live_texts(lang)
+        assert "12" in texts["hidden_cut"].format(layer=1, shown=12, count=64)
+        assert "3" in texts["layer_axis_numbered"].format(count=3)
+
+
+def test_presenter_scale_travels_with_the_frame_and_a_viewer_can_change_words_and_scale():
+    session = RunSession(RunConfig(dataset="xor"))
+    frame = live_frame(session.trainer, scale=1.45)
+    assert unpack(frame.to_bytes())[0]["scale"] == 1.45
+    viewed = frame.for_viewer(live_texts("ko"), 1.0)
+    header, blobs = unpack(viewed.to_bytes())
+    assert header["scale"] == 1.0 and header["text"] == live_texts("ko")
+    assert header["status"] == unpack(frame.to_bytes())[0]["status"]
+    np.testing.assert_array_equal(blobs["prob"], unpack(frame.to_bytes())[1]["prob"])
+
+
+# Output heads: two classes, three classes, a real value.
+
+def test_two_classes_are_painted_as_before():
+    session = RunSession(RunConfig(dataset="xor"))
+    header, blobs = unpack(live_frame(session.trainer).to_bytes())
+    assert header["task"] == "binary" and set(blobs) == {"prob", "thumbs", "train_x", "train_y", "test_x", "test_y"}
+    assert "classes" not in header["boundary"] and "range" not in header["boundary"]
+
+
+def test_three_classes_send_the_most_likely_class_and_its_lead_over_the_runner_up():
+    session = RunSession(RunConfig(dataset="three_blobs", hidden_sizes=(8,)))
+    session.step(300)
+    header, blobs = unpack(live_frame(session.trainer).to_bytes())
+    probabilities = session.trainer.decision_grid(100).probability.reshape(-1, 3)
+    assert header["task"] == "multiclass" and header["boundary"]["classes"] == 3
+    assert "prob" not in blobs and blobs["cls"].dtype == np.uint8 and blobs["margin"].shape == (100 * 100,)
+    np.testing.assert_array_equal(blobs["cls"], probabilities.argmax(axis=1))
+    ranked = np.sort(probabilities, axis=1)
+    np.testing.assert_array_equal(blobs["margin"], np.round((ranked[:, -1] - ranked[:, -2]) * 255))
+    assert set(np.unique(blobs["cls"])) == {0, 1, 2}  # a trained net gives each blob its own region
+    assert blobs["margin"].max() > 200 and blobs["margin"].min() < 40  # sure inside a blob, unsure between
+    assert set(np.unique(blobs["train_y"])) == {0, 1, 2}
+    assert header["network"]["shown"][-1] == 3 and len(header["network"]["weights"][-1]) == 3 * 8
+    assert 0 <= header["status"]["test_acc"] <= 1
+
+
+def test_a_diverged_multiclass_run_shows_a_tie_everywhere():
+    session = RunSession(RunConfig(dataset="three_blobs", hidden_sizes=(8, 8, 8), activation="linear", optimizer="sgd",
+                                   learning_rate=50.0))
+    session.step(100)
+    assert session.trainer.diverged
+    _, blobs = unpack(live_frame(session.trainer).to_bytes())
+    assert blobs["margin"].max() == 0
+
+
+def test_value_range_is_centred_on_zero_and_covers_every_target():
+    assert value_range(np.array([0.3, -1.07, 0.9])) == (-1.1, 1.1)
+    assert value_range(np.array([12.0, 3.0])) == (-12.0, 12.0)
+    assert value_range(np.array([0.0, 0.0])) == (-1.0, 1.0)
+    low, high = value_range(np.array([0.0123]))
+    assert high == 0.013 and low == -high
+
+
+def test_regression_sends_predicted_values_on_the_targets_scale_and_no_accuracy():
+    session = RunSession(RunConfig(dataset="plane", hidden_sizes=(8,)))
+    session.step(300)
+    data = session.trainer.data
+    header, blobs = unpack(live_frame(session.trainer).to_bytes())
+    low, high = header["boundary"]["range"]
+    assert header["task"] == "regression" and low == -high
+    assert np.abs(np.concatenate([data.y_train, data.y_test])).max() <= high
+    predicted = session.trainer.decision_grid(100).output.ravel()
+    decoded = low + blobs["value"] / 255 * (high - low)
+    inside = (predicted > low) & (predicted < high)
+    assert inside.mean() > 0.9
+    np.testing.assert_allclose(decoded[inside], predicted[inside], atol=(high - low) / 255)
+    # The tilted plane: the prediction rises along x1 and x2, as the targets do.
+    grid = blobs["value"].reshape(100, 100).astype(int)
+    assert grid[90, 90] > grid[50, 50] > grid[10, 10]
+    assert blobs["train_y"].dtype == np.float32
+    np.testing.assert_allclose(blobs["train_y"], data.y_train)
+    assert "train_acc" not in header["status"] and "test_acc" not in header["curves"]
+    assert header["status"]["test_loss"] < 0.1
+
+
+def test_input_nodes_are_the_chosen_features():
+    session = RunSession(RunConfig(dataset="circle", features=("x1", "x2", "x1sq", "x2sq", "sin_x1"), hidden_sizes=(3,)))
+    header, _ = unpack(live_frame(session.trainer).to_bytes())
+    assert header["network"]["inputs"] == ["x1", "x2", "x1sq", "x2sq", "sin_x1"]
+    assert header["network"]["shown"] == [5, 3, 1] and len(header["network"]["weights"][0]) == 5 * 3
+    assert live_texts()["feature_x1sq"] == "x1²" and live_texts("ko")["feature_sin_x1"] == "sin x1"

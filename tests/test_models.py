@@ -4,7 +4,7 @@ import torch
 
 from engine import RunConfig, Trainer
 from engine.datasets import Dataset
-from engine.models import ACTIVATIONS, INITS, MLP, build_mlp
+from engine.models import ACTIVATIONS, INITS, MLP, BinaryHead, RegressionHead, build_mlp
 
 
 def test_empty_hidden_list_is_a_single_linear_layer():
@@ -79,3 +79,19 @@ def test_mlp_hidden_outputs_give_each_hidden_layer():
     model = MLP(2, [4, 3], 1)
     outputs = model.hidden_outputs(torch.zeros(5, 2))
     assert [o.shape for o in outputs] == [(5, 4), (5, 3)]
+
+
+def test_regression_head_answers_the_raw_output_and_scores_it_by_squared_error():
+    head = RegressionHead()
+    logits = torch.tensor([[3.0], [-2.0]])
+    targets = head.targets(torch.tensor([1.0, -2.0]))
+    assert head.n_outputs(0) == 1 and targets.shape == (2, 1)
+    assert head.outputs(logits).tolist() == [3.0, -2.0]  # no sigmoid: a value may be any number
+    assert head.loss(logits, targets).item() == pytest.approx(2.0)  # ((3 - 1)² + 0²) / 2
+
+
+def test_binary_head_answers_a_probability_and_scores_it_by_cross_entropy():
+    head = BinaryHead()
+    logits = torch.tensor([[0.0], [10.0]])
+    np.testing.assert_allclose(head.outputs(logits).numpy(), [0.5, 1.0], atol=1e-4)
+    assert head.loss(logits, head.targets(torch.tensor([1, 1]))).item() == pytest.approx(np.log(2) / 2, abs=1e-4)

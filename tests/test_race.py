@@ -10,6 +10,7 @@ import torch
 
 from engine.optimizers import OPTIMIZERS
 from engine.race import DTYPE, ESCAPE_RADIUS, MAX_STEPS, SURFACES, Surface, Trajectory, race, surface_grid
+from playground import i18n
 
 ADAPTIVE = ("adagrad", "rmsprop", "adadelta", "adam", "nadam")
 GRADIENT_FOLLOWERS = ("sgd", "momentum", "nesterov")
@@ -102,6 +103,14 @@ def test_every_surface_has_a_story_and_a_rate_for_every_optimizer(surface):
     (x_min, x_max), (y_min, y_max) = spec.bounds
     assert x_min < spec.start[0] < x_max and y_min < spec.start[1] < y_max
     assert all(x_min < x < x_max and y_min < y < y_max for x, y in spec.minima)
+
+
+@pytest.mark.parametrize("surface", SURFACES)
+def test_the_page_tells_every_surfaces_story_in_korean_and_in_the_engines_english(surface):
+    english, korean = i18n.catalog("en"), i18n.catalog("ko")
+    title, story = f"race.surface.{surface}.title", f"race.surface.{surface}.story"
+    assert (english[title], english[story]) == (SURFACES[surface].title, SURFACES[surface].story)
+    assert korean[title] != english[title] and len(korean[story]) > 40
 
 
 @pytest.mark.parametrize("surface", SURFACES)

@@ -27,7 +27,8 @@ def test_batched_seeds_give_the_same_losses_as_separate_runs(optimizer):
 
 
 def test_dropout_masks_and_full_batch_match_separate_runs_too():
-    for changes in ({"dropout": 0.3}, {"batch_size": "full"}, {"hidden_sizes": ()}, {"activation": "relu", "init": "he"}):
+    for changes in ({"dropout": 0.3}, {"batch_size": "full"}, {"hidden_sizes": ()}, {"activation": "relu", "init": "he"},
+                    {"features": ("x1sq", "x2sq", "sin_x1")}):
         config = RunConfig(dataset="circle", hidden_sizes=(8,), seed=1).replace(**changes)
         batched = SeedsTrainer(config, n_seeds=3)
         batched.train(25)
@@ -51,3 +52,28 @@ def test_image_runs_and_too_many_seeds_are_refused():
         SeedsTrainer(RunConfig(dataset="mnist"), n_seeds=2)
     with pytest.raises(ValueError, match="1 to 32"):
         SeedsTrainer(RunConfig(), n_seeds=33)
+
+
+@pytest.mark.parametrize("dataset", ["three_blobs", "plane", "gaussian_sum"])
+def test_three_class_and_regression_heads_match_separate_runs(dataset):
+    config = RunConfig(dataset=dataset, hidden_sizes=(6,), features=("x1", "x2", "x1x2"), optimizer="momentum",
+                       learning_rate=0.05, seed=2)
+    batched = SeedsTrainer(config, n_seeds=3)
+    batched.train(40)
+    figures = batched.evaluate()
+    for k, run in enumerate(separate_runs(config, 3, 40)):
+        np.testing.assert_allclose(batched.history.batch_loss[:, k], run.history.batch_loss, rtol=1e-4, atol=1e-6)
+        metrics = run.evaluate()
+        assert figures["test_loss"][k] == pytest.approx(metrics.test_loss, rel=1e-4)
+        if config.task == "regression":
+            assert np.isnan(figures["test_acc"][k]) and np.isnan(metrics.test_acc)
+        else:
+            assert figures["test_acc"][k] == pytest.approx(metrics.test_acc, abs=1e-6)
+
+
+def test_regression_seeds_diverge_together_and_their_accuracy_spread_is_nan():
+    config = RunConfig(dataset="plane", hidden_sizes=(8, 8), activation="linear", optimizer="sgd", learning_rate=1.0)
+    batched = SeedsTrainer(config, n_seeds=4, record_every=1000)
+    batched.train(100)
+    assert batched.diverged.all()
+    assert all(np.isnan(value) for value in spread(batched.evaluate()["test_acc"]).values())

@@ -142,3 +142,19 @@ def test_architecture_changes_do_not_apply_live():
     assert not trainer.apply_live(trainer.config.replace(hidden_sizes=(8,)))
     assert not trainer.apply_live(trainer.config.replace(dataset="circle"))
     assert trainer.config == RunConfig() and trainer.step == 5
+
+
+def test_test_predictions_give_a_probability_per_class():
+    binary = Trainer(RunConfig(dataset="moons", n_points=60))
+    three = Trainer(RunConfig(dataset="three_blobs", n_points=60))
+    assert binary.test_predictions().shape == (30, 2) and three.test_predictions().shape == (30, 3)
+    np.testing.assert_allclose(three.test_predictions().sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(binary.test_predictions()[:, 1], binary.outputs(binary.data.x_test), atol=1e-6)
+
+
+def test_input_features_change_the_network_but_not_the_data():
+    plain = Trainer(RunConfig(dataset="circle"))
+    squared = Trainer(RunConfig(dataset="circle", features=("x1", "x2", "x1sq", "x2sq")))
+    np.testing.assert_array_equal(plain.data.x_train, squared.data.x_train)
+    assert plain.n_inputs == 2 and squared.n_inputs == 4
+    assert not squared.apply_live(squared.config.replace(features=("x1", "x2")))  # a new input layer: start again

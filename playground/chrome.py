@@ -1,0 +1,77 @@
+"""What every page shares: the language and presenter mode, both also in the URL.
+
+Presenter mode is for a projector: the sidebar and secondary controls are hidden, text,
+lines and markers are larger, and Play / Pause / Step / Reset, the lesson's question and
+the main charts stay. Pages ask `presenting()` to decide what to leave out.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from playground import urls
+from playground.i18n import LANGUAGES, STATE_KEY, language_from, t
+
+PRESENT_KEY = "present.on"
+# Root font size in presenter mode: Streamlit sizes its text in rem, so this scales it all.
+PRESENT_FONT_PX = 22
+# Plotly and canvas figures scale their fonts, lines and markers by this in presenter mode.
+PRESENT_SCALE = 1.45
+
+_PRESENT_CSS = f"""
+<style>
+html {{ font-size: {PRESENT_FONT_PX}px; }}
+section[data-testid="stSidebar"], div[data-testid="stSidebarCollapsedControl"],
+button[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] {{ display: none !important; }}
+div[data-testid="stMainBlockContainer"] {{ padding-top: 1.2rem; max-width: 100%; }}
+</style>
+"""
+
+
+def choose_language() -> str:
+    """The session's language: the link's `lang`, else the browser's, else English.
+    The switch in the sidebar changes it; the URL always carries it."""
+    state = st.session_state
+    if STATE_KEY not in state or state[STATE_KEY] not in LANGUAGES:
+        state[STATE_KEY] = language_from(st.query_params.get("lang"), st.context.locale)
+    return state[STATE_KEY]
+
+
+def presenting() -> bool:
+    return bool(st.session_state.get(PRESENT_KEY, False))
+
+
+def scale() -> float:
+    """How much larger figures draw for this session (1 unless presenting)."""
+    return PRESENT_SCALE if presenting() else 1.0
+
+
+def _set_presenting(on: bool) -> None:
+    st.session_state[PRESENT_KEY] = on
+
+
+def choose_presenting() -> bool:
+    state = st.session_state
+    if PRESENT_KEY not in state:
+        state[PRESENT_KEY] = st.query_params.get("present", "0") in ("1", "true", "on", "yes")
+    return state[PRESENT_KEY]
+
+
+def app_controls() -> None:
+    """The language switch and presenter switch (sidebar), or in presenter mode a small exit
+    button at the top of the page; then the URL takes both."""
+    if presenting():
+        st.markdown(_PRESENT_CSS, unsafe_allow_html=True)
+        _, right = st.columns([6, 1])
+        right.button(t("app.exit_presenter"), key="present.exit", icon=":material/close_fullscreen:", width="stretch",
+                     on_click=_set_presenting, args=(False,))
+    else:
+        with st.sidebar:
+            st.segmented_control(t("app.language"), list(LANGUAGES), key=STATE_KEY, format_func=LANGUAGES.get,
+                                 selection_mode="single", width="stretch")
+            st.button(t("app.presenter"), key="present.enter", icon=":material/co_present:", width="stretch",
+                      on_click=_set_presenting, args=(True,), help=t("app.presenter_help"))
+    if st.session_state.get(STATE_KEY) not in LANGUAGES:  # a segmented control can be cleared: keep a language
+        st.session_state[STATE_KEY] = language_from(None, st.context.locale)
+    urls.set_app_param("lang", st.session_state[STATE_KEY])
+    urls.set_app_param("present", "1" if presenting() else None)

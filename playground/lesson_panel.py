@@ -1,0 +1,93 @@
+"""A lesson on the page it opened: its question first, the answer once the run has shown it.
+
+The Lessons page opens a page with `lesson=<id>` in the URL; the page calls
+`take_from_url` when it loads its settings from the URL, and `show` where the lesson
+belongs, passing how far its run has got. Nothing is graded or stored beyond the session.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine.lessons import LESSONS, Lesson
+from playground import chrome, urls
+from playground.i18n import t, text
+
+ACTIVE = "lesson.active"
+LETTERS = "ABCD"
+# The page file behind each page's url path (st.switch_page takes files).
+PAGE_FILES = {
+    "playground": "views/playground_2d.py",
+    "compare": "views/compare.py",
+    "race": "views/race.py",
+    "mnist": "views/mnist.py",
+    "backprop": "views/backprop.py",
+}
+
+
+def take_from_url(page: str) -> None:
+    """Make the URL's lesson (if it belongs to `page`) the active one, with a fresh question."""
+    lesson = LESSONS.get(st.query_params.get("lesson", ""))
+    st.session_state[ACTIVE] = lesson.id if lesson and lesson.page == page else None
+    if lesson:
+        st.session_state.pop(f"lesson.choice.{lesson.id}", None)
+
+
+def app_query(lesson_id: str | None) -> dict[str, str]:
+    """The app's own URL parameters to carry into a page opened from here."""
+    query = {"lang": st.session_state.get("lang", "en")}
+    if chrome.presenting():
+        query["present"] = "1"
+    if lesson_id:
+        query["lesson"] = lesson_id
+    return query
+
+
+def open_page(page: str, query: dict[str, str], lesson_id: str | None) -> None:
+    """Go to `page` and make it load `query` (also when the student has been there before)."""
+    urls.request_load(page)
+    st.switch_page(PAGE_FILES[page], query_params={**query, **app_query(lesson_id)})
+
+
+def active(page: str) -> Lesson | None:
+    lesson = LESSONS.get(st.session_state.get(ACTIVE) or "")
+    return lesson if lesson and lesson.page == page else None
+
+
+def _close() -> None:
+    st.session_state[ACTIVE] = None
+    urls.set_app_param("lesson", None)
+
+
+def show(page: str, progress: int) -> None:
+    """The active lesson's card: title, what to look at, the question, and the answer once
+    `progress` (steps, or epochs on the MNIST lab) has reached the lesson's point."""
+    lesson = active(page)
+    if lesson is None:
+        return
+    key = lesson.id
+    with st.container(border=True, key=f"lesson_panel_{key}"):
+        title, close = st.columns([6, 1], vertical_alignment="center")
+        title.markdown(f"**{t('lessons.idea', n=lesson.idea)} · {t(f'lessons.{key}.title')}**")
+        close.button(t("lessons.close"), key="lesson.close", icon=":material/close:", on_click=_close, width="stretch")
+        if not chrome.presenting():
+            st.markdown(t(f"lessons.{key}.body"))
+            st.markdown(t("lessons.look_at", text=t(f"lessons.{key}.look")))
+        choices = text(f"lessons.{key}.choices")
+        # Options are letters (not indices: AppTest cannot set a falsy 0), shown as the choices' texts.
+        letters = list(LETTERS[:len(choices)])
+        letter = st.radio(t("lessons.question", text=t(f"lessons.{key}.question")), letters, index=None,
+                          format_func=lambda a: choices[LETTERS.index(a)], key=f"lesson.choice.{key}", horizontal=True)
+        choice = None if letter is None else LETTERS.index(letter)
+        if choice is None:
+            st.caption(t("lessons.pick_first"))
+        elif progress < lesson.reveal_after:
+            unit = "lessons.wait_epochs" if page == "mnist" else "lessons.wait_steps"
+            st.caption(t(unit, n=lesson.reveal_after))
+        else:
+            verdict = t("lessons.right") if choice == lesson.answer else t("lessons.not_quite", answer=choices[lesson.answer])
+            (st.success if choice == lesson.answer else st.warning)(f"**{verdict}** {t(f'lessons.{key}.why')}")
+        if lesson.try_query is not None and not chrome.presenting():
+            if st.button(t("lessons.try_next", text=t(f"lessons.{key}.try_next")), key="lesson.try",
+                         icon=":material/arrow_forward:"):
+                open_page(page, dict(lesson.try_query), key)

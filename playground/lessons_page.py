@@ -1,0 +1,40 @@
+"""The home page: one card per idea of the course, each opening its page set up."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from engine.lessons import LESSONS
+from playground import chrome, lesson_panel
+from playground.i18n import t
+
+COLUMNS = 3
+PAGE_ICONS = {"playground": ":material/scatter_plot:", "compare": ":material/compare:", "race": ":material/sports_score:",
+              "mnist": ":material/draw:", "backprop": ":material/account_tree:"}
+
+
+def _page_name(page: str) -> str:
+    return {"playground": t("app.page.playground"), "compare": t("app.page.compare"), "race": t("app.page.race"),
+            "mnist": t("app.page.mnist"), "backprop": t("app.page.backprop")}[page]
+
+
+def page() -> None:
+    st.title(t("lessons.title"))
+    if not chrome.presenting():
+        st.caption(t("lessons.intro"))
+    lessons = list(LESSONS.values())
+    for row in range(0, len(lessons), COLUMNS):
+        for column, lesson in zip(st.columns(COLUMNS), lessons[row:row + COLUMNS]):
+            with column.container(border=True, height="stretch", key=f"lesson_card_{lesson.id}"):
+                st.caption(f"{t('lessons.idea', n=lesson.idea)} · {t('lessons.on_page', page=_page_name(lesson.page))}")
+                st.markdown(f"#### {t(f'lessons.{lesson.id}.title')}")
+                st.markdown(t(f"lessons.{lesson.id}.summary"))
+                open_column, link_column = st.columns([1, 1], vertical_alignment="center")
+                if open_column.button(t("lessons.open"), key=f"lesson.open.{lesson.id}", type="primary",
+                                      icon=PAGE_ICONS[lesson.page], width="stretch"):
+                    lesson_panel.open_page(lesson.page, dict(lesson.query), lesson.id)
+                query = urlencode({**lesson.query, **lesson_panel.app_query(lesson.id)})
+                link_column.markdown(f":material/link: [{t('lessons.link')}](./{lesson.page}?{query})",
+                                     help=t("lessons.link_help"))

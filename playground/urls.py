@@ -1,0 +1,47 @@
+"""The address bar: each page owns its settings' parameters; a few belong to the whole app.
+
+`lang` (ko|en), `present` (presenter mode) and `lesson` (the lesson a page was opened for)
+survive every page's rewrite of its own parameters, so a copied link keeps them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+APP_KEYS = ("lang", "present", "lesson")
+
+
+def page_query() -> dict[str, str]:
+    """The URL's parameters that belong to the page (the app's own left out)."""
+    return {name: value for name, value in st.query_params.to_dict().items() if name not in APP_KEYS}
+
+
+def set_page_query(values: Mapping[str, str]) -> None:
+    """Make the URL hold `values` for the page, keeping the app's own parameters."""
+    current = st.query_params.to_dict()
+    wanted = {**{name: current[name] for name in APP_KEYS if name in current}, **values}
+    if wanted != current:
+        st.query_params.from_dict(wanted)
+
+
+def set_app_param(name: str, value: str | None) -> None:
+    """Set (or with None remove) one of the app's own parameters."""
+    if value is None:
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def request_load(page: str) -> None:
+    """Ask `page` to load its settings from the URL on its next run (the Lessons page does
+    this before `st.switch_page(page, query_params=...)`, so a lesson applies even when the
+    page already holds a student's settings)."""
+    st.session_state[f"urls.load.{page}"] = True
+
+
+def load_requested(page: str) -> bool:
+    """True once after `request_load(page)`."""
+    return bool(st.session_state.pop(f"urls.load.{page}", False))

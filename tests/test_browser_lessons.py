@@ -1,0 +1,29 @@
+"""Every lesson card in a real Chromium, in Korean: it opens its page, Play runs, no exception box."""
+
+import re
+
+from playwright.sync_api import expect, sync_playwright
+
+from engine.lessons import LESSONS
+from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
+
+PLAY = re.compile(r"Play\)?$")
+
+
+def test_every_lesson_card_opens_its_page_and_plays_without_an_exception():
+    with running_app() as (url, _), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        for lesson in LESSONS.values():
+            page.goto(f"{url}/lessons?lang=ko")
+            card = page.locator(f".st-key-lesson_card_{lesson.id}")
+            expect(card).to_be_visible(timeout=60_000)
+            card.get_by_role("button").first.click()
+            expect(page.locator(f".st-key-lesson_panel_{lesson.id}")).to_be_visible(timeout=60_000)
+            assert f"/{lesson.page}" in page.url and f"lesson={lesson.id}" in page.url
+            play = page.get_by_role("button", name=PLAY)
+            if play.count():
+                play.first.click()
+                page.wait_for_timeout(2_000)
+            assert page.locator('[data-testid="stException"]').count() == 0, lesson.id
+        browser.close()
