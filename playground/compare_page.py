@@ -137,8 +137,12 @@ def _shown(comparison: Comparison, run_labels: list[str], show_test: bool, log_l
     for i, (column, run, label) in enumerate(zip(st.columns(len(runs)), runs, run_labels)):
         with column:
             accuracy = run.history.test_acc[-1] if run.history.steps else math.nan
-            title = (t("compare.boundary_diverged", run=label) if run.diverged
-                     else t("compare.boundary_title", run=label, accuracy=accuracy))
+            if run.diverged:
+                title = t("compare.boundary_diverged", run=label)
+            elif run.task == "regression":  # no accuracy for a value: its test error instead
+                title = t("compare.boundary_title_loss", run=label, loss=run.history.test_loss[-1])
+            else:
+                title = t("compare.boundary_title", run=label, accuracy=accuracy)
             st.plotly_chart(figures.boundary_figure(run.decision_grid(60), run.data, title, show_test),
                             width="stretch", key=f"compare.boundary.{i}")
     st.plotly_chart(figures.overlay_loss_figure(run_labels, [run.history for run in runs], log_loss,
@@ -199,7 +203,19 @@ def page() -> None:
         st.caption(t("compare.intro"))
     if base is None:
         return
-    link = _variation(base)
+    if chrome.presenting() and SAVED in state:  # presenter mode: the variation stays as set, its widgets hidden
+        for name in ("compare.field", "compare.values", "compare.values.field", "compare.seeds", "compare.align",
+                     "compare.show_test", "compare.log_loss"):
+            if name in state:
+                state[name] = state[name]  # kept while their widgets are not drawn
+        saved = state[SAVED]
+        try:
+            link = CompareLink(base, saved.vary, saved.values, saved.seeds, saved.align)
+        except ConfigError as error:
+            st.error(t("compare.cannot_compare", error=error))
+            return
+    else:
+        link = _variation(base)
     if link is None:
         return
     state[SAVED] = link
@@ -215,7 +231,8 @@ def page() -> None:
     run_labels = [_run_label(link.vary, value) for value in link.values]
     by_epochs = comparison.align == "epochs"
     playing = state.get("compare.playing", False)
-    play, step, epoch, reset, view = st.columns([1.1, 1.1, 1.1, 1.1, 2.2], vertical_alignment="bottom")
+    widths = [1.6, 1.6, 1.6, 1.6, 2] if chrome.presenting() else [1.1, 1.1, 1.1, 1.1, 2.2]
+    play, step, epoch, reset, view = st.columns(widths, vertical_alignment="bottom")
     play.button(t("compare.pause") if playing else t("compare.play"), key="compare.play", type="primary",
                 width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:",
                 on_click=lambda: state.update({"compare.playing": not playing}))
@@ -231,9 +248,12 @@ def page() -> None:
                  args=(comparison.train_epochs,), help=t("compare.epoch_help"))
     reset.button(t("compare.reset"), key="compare.reset", icon=":material/restart_alt:", width="stretch",
                  on_click=lambda: (comparison.reset(), comparison.record(), state.update({"compare.playing": False})))
-    with view:
-        show_test = st.toggle(t("compare.show_test"), value=True, key="compare.show_test")
-        log_loss = st.toggle(t("compare.log_loss"), value=False, key="compare.log_loss")
+    if chrome.presenting():
+        show_test, log_loss = state.get("compare.show_test", True), state.get("compare.log_loss", False)
+    else:
+        with view:
+            show_test = st.toggle(t("compare.show_test"), value=True, key="compare.show_test")
+            log_loss = st.toggle(t("compare.log_loss"), value=False, key="compare.log_loss")
 
     @st.fragment(run_every=TICK_SECONDS if playing else None)
     def live() -> None:

@@ -16,6 +16,7 @@ import pandas  # noqa: F401
 import plotly.graph_objects as go
 from PIL import Image
 
+from playground import chrome
 from playground.i18n import t
 
 TRAIN_COLOUR, TEST_COLOUR = "#0072B2", "#E69F00"  # Okabe-Ito: readable for colour-blind viewers
@@ -23,8 +24,17 @@ LAYER_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, height: int = 320) -> go.Figure:
-    figure.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=50, b=50), font=dict(size=14),
+    scale = chrome.scale()  # presenter mode: larger text, lines and markers for the back of the room
+    figure.update_layout(title=title, height=round(height * scale), font=dict(size=round(14 * scale)),
+                         margin=dict(l=round(60 * scale), r=20, t=round(50 * scale), b=round(50 * scale)),
                          legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0))
+    if scale != 1:
+        for trace in figure.data:  # not every trace type has lines or sized markers (bars, heatmaps)
+            line, marker = getattr(trace, "line", None), getattr(trace, "marker", None)
+            if line is not None and getattr(line, "width", None):
+                line.width = line.width * scale
+            if marker is not None and isinstance(getattr(marker, "size", None), (int, float)):
+                marker.size = marker.size * scale
     figure.update_xaxes(title=x_title)
     figure.update_yaxes(title=y_title)
     return figure
@@ -125,20 +135,45 @@ def png_data_uri(image: np.ndarray) -> str:
 # Two-class colours as on the live 2D view: orange for class 0, blue for class 1, white where undecided.
 BOUNDARY_SCALE = [[0.0, "#f5c97a"], [0.5, "#ffffff"], [1.0, "#7fb3d9"]]
 RUN_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]
+CLASS_COLOURS = ["#E69F00", "#0072B2", "#009E73", "#CC79A7"]  # as the live view paints classes 0, 1, 2
+VALUE_SCALE = [[0.0, "#E69F00"], [0.5, "#ffffff"], [1.0, "#0072B2"]]  # regression: orange low, blue high
 
 
 def boundary_figure(grid, data, title: str, show_test: bool = True) -> go.Figure:
-    """Decision boundary of a 2D run: probability heatmap, the 0.5 contour, train points
-    (filled) and test points (rings)."""
-    figure = go.Figure([
-        go.Heatmap(x=grid.x1, y=grid.x2, z=grid.probability, zmin=0, zmax=1, colorscale=BOUNDARY_SCALE, showscale=False,
-                   hovertemplate=t("figures.boundary.hover")),
-        go.Contour(x=grid.x1, y=grid.x2, z=grid.probability, contours=dict(start=0.5, end=0.5, coloring="none"),
-                   line=dict(color="#111827", width=3), showscale=False, hoverinfo="skip"),
-    ])
+    """What a 2D run answers over the plane, with train points (filled) and test points (rings):
+    binary, P(class 1) with the 0.5 contour; three or more classes, the most likely class
+    (paler where unsure); regression, the predicted value on a diverging scale, points
+    coloured by their target on the same scale."""
+    if grid.task == "regression":
+        return _regression_figure(grid, data, title, show_test)
+    if grid.task == "multiclass":
+        probabilities = np.asarray(grid.output)
+        winner = probabilities.argmax(axis=-1)
+        sure = probabilities.max(axis=-1)
+        # One colour band per class, its strength by how sure the net is: z = class + certainty in [0, 1).
+        n = probabilities.shape[-1]
+        z = winner + (sure - 1 / n) / (1 - 1 / n) * 0.999
+        scale = []
+        for k in range(n):
+            colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
+            scale += [[k / n, "#ffffff"], [(k + 1) / n - 1e-6, colour]]
+        base = [go.Heatmap(x=grid.x1, y=grid.x2, z=z, zmin=0, zmax=n, colorscale=scale, showscale=False, opacity=0.55,
+                           hoverinfo="skip")]
+        classes = list(range(n))
+    else:
+        base = [
+            go.Heatmap(x=grid.x1, y=grid.x2, z=grid.probability, zmin=0, zmax=1, colorscale=BOUNDARY_SCALE, showscale=False,
+                       hovertemplate=t("figures.boundary.hover")),
+            go.Contour(x=grid.x1, y=grid.x2, z=grid.probability, contours=dict(start=0.5, end=0.5, coloring="none"),
+                       line=dict(color="#111827", width=3), showscale=False, hoverinfo="skip"),
+        ]
+        classes = [0, 1]
+    figure = go.Figure(base)
+    colours = [TEST_COLOUR, TRAIN_COLOUR] if len(classes) == 2 else CLASS_COLOURS
     splits = [("train", data.x_train, data.y_train)] + ([("test", data.x_test, data.y_test)] if show_test else [])
     for split, x, y in splits:
-        for label, colour in ((0, TEST_COLOUR), (1, TRAIN_COLOUR)):
+        for label in classes:
+            colour = colours[label % len(colours)]
             chosen = x[y == label]
             marker = (dict(color=colour, size=8, line=dict(color="white", width=1)) if split == "train"
                       else dict(color="white", size=8, line=dict(color=colour, width=2.5)))
@@ -146,6 +181,25 @@ def boundary_figure(grid, data, title: str, show_test: bool = True) -> go.Figure
                     else t("figures.boundary.test_points", label=label))
             figure.add_trace(go.Scatter(x=chosen[:, 0], y=chosen[:, 1], mode="markers", marker=marker, name=name,
                                         showlegend=False))
+    return _plane_layout(figure, data, title)
+
+
+def _regression_figure(grid, data, title: str, show_test: bool) -> go.Figure:
+    targets = np.concatenate([data.y_train, data.y_test])
+    limit = float(np.nanmax(np.abs(targets))) or 1.0
+    figure = go.Figure([go.Heatmap(x=grid.x1, y=grid.x2, z=grid.output, zmin=-limit, zmax=limit, colorscale=VALUE_SCALE,
+                                   colorbar=dict(thickness=12, len=0.8), hovertemplate=t("figures.boundary.value_hover"))])
+    splits = [("train", data.x_train, data.y_train)] + ([("test", data.x_test, data.y_test)] if show_test else [])
+    for split, x, y in splits:
+        figure.add_trace(go.Scatter(
+            x=x[:, 0], y=x[:, 1], mode="markers", showlegend=False,
+            marker=dict(color=y, cmin=-limit, cmax=limit, colorscale=VALUE_SCALE, size=8,
+                        line=dict(color="#9ca3af" if split == "train" else "#111827", width=1.5)),
+            name=t("figures.boundary.train_values") if split == "train" else t("figures.boundary.test_values")))
+    return _plane_layout(figure, data, title)
+
+
+def _plane_layout(figure: go.Figure, data, title: str) -> go.Figure:
     figure.update_yaxes(scaleanchor="x", constrain="domain")
     figure.update_xaxes(constrain="domain", range=list(data.bounds[0]))
     figure = _layout(figure, title, "x1", "x2", height=380)

@@ -67,7 +67,7 @@ def show(page: str, progress: int) -> None:
         return
     key = lesson.id
     with st.container(border=True, key=f"lesson_panel_{key}"):
-        title, close = st.columns([6, 1], vertical_alignment="center")
+        title, close = st.columns([5, 1.6], vertical_alignment="center")
         title.markdown(f"**{t('lessons.idea', n=lesson.idea)} · {t(f'lessons.{key}.title')}**")
         close.button(t("lessons.close"), key="lesson.close", icon=":material/close:", on_click=_close, width="stretch")
         if not chrome.presenting():

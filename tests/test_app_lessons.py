@@ -108,3 +108,17 @@ def test_the_language_switch_changes_the_page_and_the_link():
     at.sidebar.segmented_control(key="lang").set_value("ko").run()
     assert catalog("ko")["lessons.title"] in texts(at)
     assert at.query_params["lang"] == "ko"
+
+
+@pytest.mark.parametrize("lesson_id", ["perceptron", "optimizers", "mnist", "backprop"])
+def test_every_kind_of_page_works_in_presenter_mode_in_korean(lesson_id):
+    at = open_home("ko", present=True)
+    at.button(key=f"lesson.open.{lesson_id}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key=f"lesson.choice.{lesson_id}")
+    # The sidebar is hidden by the page's style (the race and the lab still keep their settings in it).
+    assert any('section[data-testid="stSidebar"]' in m.value and "display: none" in m.value for m in at.markdown)
+    if lesson_id == "perceptron":  # charts drawn larger, after a step
+        at.button(key="compare.step").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.multiselect  # the variation stays as the lesson set it, its widgets hidden

@@ -15,7 +15,7 @@ def test_every_lesson_card_opens_its_page_and_plays_without_an_exception():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         for lesson in LESSONS.values():
-            page.goto(f"{url}/lessons?lang=ko")
+            page.goto(f"{url}/?lang=ko")
             card = page.locator(f".st-key-lesson_card_{lesson.id}")
             expect(card).to_be_visible(timeout=60_000)
             card.get_by_role("button").first.click()
