@@ -173,7 +173,7 @@ def _variation(base: RunConfig) -> CompareLink | None:
     saying why, if the runs cannot be compared)."""
     state = st.session_state
     field_column, values_column, seeds_column, align_column = st.columns([1.3, 2.6, 1.1, 1.5])
-    field = field_column.selectbox(t("compare.vary"), list(VARIATIONS), key="compare.field", format_func=labels.FIELDS.get)
+    field = field_column.selectbox(t("compare.vary"), list(VARIATIONS), key="compare.field", format_func=labels.FIELDS.format())
     options = _options(field, base)
     if state.get("compare.values.field") != field:
         current = format_value(field, getattr(base, field))

@@ -14,12 +14,20 @@ def test_every_lesson_card_opens_its_page_and_plays_without_an_exception():
     with running_app() as (url, _), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        last = list(LESSONS)[-1]
         for lesson in LESSONS.values():
             page.goto(f"{url}/?lang=ko")
             card = page.locator(f".st-key-lesson_card_{lesson.id}")
-            expect(card).to_be_visible(timeout=60_000)
-            card.get_by_role("button").first.click()
-            expect(page.locator(f".st-key-lesson_panel_{lesson.id}")).to_be_visible(timeout=60_000)
+            expect(page.locator(f".st-key-lesson_card_{last}")).to_be_visible(timeout=60_000)  # the whole page drawn
+            panel = page.locator(f".st-key-lesson_panel_{lesson.id}")
+            for _ in range(3):  # a click that lands while the page is still running can be lost: click again
+                card.get_by_role("button").first.click()
+                try:
+                    expect(panel).to_be_visible(timeout=20_000)
+                    break
+                except AssertionError:
+                    continue
+            expect(panel).to_be_visible(timeout=30_000)
             assert f"/{lesson.page}" in page.url and f"lesson={lesson.id}" in page.url
             play = page.get_by_role("button", name=PLAY)
             if play.count():
