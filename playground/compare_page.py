@@ -24,7 +24,6 @@ from playground.i18n import t
 PAGE = "compare"
 STATE = "compare.comparison"
 SAVED = "compare.link"  # the settings, kept while the student is on another page
-LOADED = "compare.loaded"  # the link the page last loaded, and its warnings
 EXTRA = "compare.extra_values"  # values a link brought that the lists below do not offer
 TICK_SECONDS = 0.3
 TRAIN_SECONDS_PER_TICK = 0.15
@@ -104,7 +103,7 @@ def _load_settings() -> None:
         link = _two_d(link, warnings)
         controls.load_config(link.base)
         _load(link)
-        state[LOADED] = (link, warnings)
+        urls.loaded(PAGE, link, warnings)
         lesson_panel.take_from_url(PAGE)
         return
     if SAVED in state and controls.key("dataset") not in state:  # back from a page without the sidebar
@@ -219,11 +218,7 @@ def page() -> None:
     if link is None:
         return
     state[SAVED] = link
-    urls.set_page_query(link.to_query())  # the address bar always links to these settings
-    loaded, warnings = state.get(LOADED, (None, []))
-    if link == loaded:  # once the student changes something, the link's problems are gone
-        for warning in warnings:
-            st.warning(t("compare.link_warning", warning=warning))
+    urls.follow(PAGE, link, link.to_query())  # the address bar always links to these settings
     comparison = _comparison(link)
     if comparison is None:
         return

@@ -27,8 +27,6 @@ CHOICES: dict[str, list[Any]] = {
     "weight_decay": [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1],
 }
 DEFAULT_NEW_LAYER_WIDTH = 4
-# The input features as a mathematician writes them (the same in every language).
-FEATURE_LABELS = {"x1": "x₁", "x2": "x₂", "x1sq": "x₁²", "x2sq": "x₂²", "x1x2": "x₁x₂", "sin_x1": "sin x₁", "sin_x2": "sin x₂"}
 
 
 def key(field: str) -> str:
@@ -59,6 +57,10 @@ def _choices(field: str) -> list[Any]:
     return numbers + ([FULL_BATCH] if FULL_BATCH in options else [])
 
 
+def _feature_label(name: str) -> str:
+    return t(f"live.feature.{name}", "en")  # as the network diagram names its inputs (the same in every language)
+
+
 def _number_label(value: Any) -> str:
     return value if isinstance(value, str) else f"{value:g}"
 
@@ -86,7 +88,7 @@ def sidebar() -> RunConfig | None:
         st.toggle(labels.FIELDS["standardize"], key=key("standardize"), help=t("controls.standardize_help"))
         st.select_slider(labels.FIELDS["input_scale"], _choices("input_scale"), key=key("input_scale"),
                          format_func=_number_label, help=t("controls.input_scale_help"))
-        st.multiselect(labels.FIELDS["features"], list(FEATURES), key=key("features"), format_func=FEATURE_LABELS.get,
+        st.multiselect(labels.FIELDS["features"], list(FEATURES), key=key("features"), format_func=_feature_label,
                        help=t("controls.features_help"))
 
         st.subheader(t("controls.network"))

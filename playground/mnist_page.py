@@ -32,8 +32,6 @@ PRESET = "mnist.preset"
 # The settings as last drawn, with the preset they came from: Streamlit drops widget values
 # while the student is on another page, and these bring them back.
 SAVED = "mnist.saved"
-# The last link loaded from the URL and what could not be used of it: shown until the settings change.
-LINK_WARNINGS = "mnist.link_warnings"
 # Choices offered by the widgets; a value from a link that is not among them is added.
 TRAIN_SIZES = [1_000, 10_000, 60_000]
 BATCH_SIZES = [16, 32, 64, 128, 256]
@@ -74,7 +72,7 @@ def _load_settings() -> None:
         query = urls.page_query()
         link, warnings = MnistLink.from_query(query) if query else (_preset_link(DEFAULT_PRESET), [])
         _load(link, next((name for name in MNIST_PRESETS if _preset_link(name) == link), None))
-        state[LINK_WARNINGS] = (link, warnings)
+        urls.loaded(PAGE, link, warnings)
         lesson_panel.take_from_url(PAGE)
     elif _key("model") not in state:
         _load(*state[SAVED])
@@ -253,11 +251,7 @@ def page() -> None:
         st.caption(t("mnist.intro"))
     if link is None:
         return
-    loaded, warnings = st.session_state[LINK_WARNINGS]
-    if link == loaded:
-        for warning in warnings:
-            st.warning(t("mnist.link_warning", warning=warning))
-    urls.set_page_query(link.to_query())  # the address bar always links to these settings
+    urls.follow(PAGE, link, link.to_query())  # the address bar always links to these settings
     session = _session(link.config)
     lesson_panel.show(PAGE, progress=int(session.trainer.epoch + 1e-9))
     train, stop, reset, epochs = st.columns([1.3, 1, 1, 2], vertical_alignment="bottom")

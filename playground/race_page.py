@@ -21,7 +21,6 @@ from playground.i18n import t
 
 PAGE = "race"
 SAVED = "race.link"  # the settings, kept while the student is on another page
-LOADED = "race.loaded"  # the link the page last loaded, and its warnings
 TICK_SECONDS = 0.15
 FRAMES = 30  # an animation shows the whole race in about this many frames (Plotly redraws cost ~0.3 s)
 
@@ -58,7 +57,7 @@ def _load_settings() -> None:
     if urls.load_requested(PAGE) or SAVED not in state:
         link, warnings = RaceLink.from_query(urls.page_query())
         _load(link)
-        state[LOADED] = (link, warnings)
+        urls.loaded(PAGE, link, warnings)
         lesson_panel.take_from_url(PAGE)
     elif "race.surface" not in state:
         _load(state[SAVED])
@@ -119,11 +118,7 @@ def page() -> None:
     if link is None:
         return
     state[SAVED] = link
-    urls.set_page_query(link.to_query())  # the address bar always links to this race
-    loaded, warnings = state.get(LOADED, (None, []))
-    if link == loaded:  # once the student changes something, the link's problems are gone
-        for warning in warnings:
-            st.warning(t("race.link_warning", warning=warning))
+    urls.follow(PAGE, link, link.to_query())  # the address bar always links to this race
     try:
         with st.spinner(t("race.racing")):
             trajectories = _race(surface_name, tuple(link.rates.items()), link.start, link.steps)

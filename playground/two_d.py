@@ -26,14 +26,14 @@ def _session() -> RunSession:
         config, warnings = RunConfig.from_query(urls.page_query())
         controls.load_config(config)
         st.session_state[STATE] = RunSession(config)
-        st.session_state["two_d.link_warnings"] = warnings
+        urls.loaded(PAGE, config, warnings)
         lesson_panel.take_from_url(PAGE)
     return st.session_state[STATE]
 
 
 def _toolbar(session: RunSession) -> tuple[str, bool, bool]:
     presenting = chrome.presenting()
-    widths = [1.6, 1.6, 1.6, 1.6, 2] if presenting else [1.1, 1, 1, 1, 2.2, 2.2]
+    widths = [1.6, 1.6, 1.6, 1.6, 2] if presenting else [1.6, 1.5, 1.5, 1.7, 1.8, 1.8]
     play, step, epoch, reset, *rest = st.columns(widths, vertical_alignment="bottom")
     if session.playing:
         play.button(t("two_d.pause"), key="pause", icon=":material/pause:", type="primary", width="stretch",
@@ -64,16 +64,13 @@ def page() -> None:
     session = _session()
     config = controls.sidebar()
     if config is not None:
-        if config != session.config:
-            st.session_state["two_d.link_warnings"] = []  # the student has moved on from the link
-            session.update(config)
-        urls.set_page_query(config.to_query())  # the address bar always links to this run
+        session.update(config)
 
     if not chrome.presenting():
         st.title(t("two_d.title"))
         st.caption(t("two_d.caption"))
-    for warning in st.session_state["two_d.link_warnings"]:
-        st.warning(t("app.link_warning", warning=warning))
+    if config is not None:
+        urls.follow(PAGE, config, config.to_query())  # the address bar always links to this run
     lesson_panel.show(PAGE, progress=session.trainer.step)
 
     speed, show_test, log_loss = _toolbar(session)

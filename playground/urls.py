@@ -10,6 +10,8 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from playground.i18n import t
+
 APP_KEYS = ("lang", "present", "lesson")
 
 
@@ -45,3 +47,22 @@ def request_load(page: str) -> None:
 def load_requested(page: str) -> bool:
     """True once after `request_load(page)`."""
     return bool(st.session_state.pop(f"urls.load.{page}", False))
+
+
+def _loaded_key(page: str) -> str:
+    return f"urls.loaded.{page}"
+
+
+def loaded(page: str, settings: object, warnings: list[str]) -> None:
+    """Remember what `page` just loaded from the URL, and what of the link could not be used."""
+    st.session_state[_loaded_key(page)] = (settings, warnings)
+
+
+def follow(page: str, settings: object, query: Mapping[str, str]) -> None:
+    """Keep the address bar on the page's current settings (`query` is their URL form) and,
+    while they are still the ones loaded from a link, say what of that link could not be used."""
+    set_page_query(query)
+    link, warnings = st.session_state.get(_loaded_key(page), (None, []))
+    if settings == link:  # once the student changes something, the link's problems are gone
+        for warning in warnings:
+            st.warning(t("app.link_warning", warning=warning))
