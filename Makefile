@@ -23,12 +23,16 @@ bench: $(VENV)/.dev browser
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 
-$(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
+# The project itself is installed editable (engine and playground import from anywhere, and
+# the nn-playground command exists); requirements.txt pins what it needs.
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(PYTHON) -m pip install -q -r requirements.txt
+	$(PYTHON) -m pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+$(VENV)/.dev: requirements.txt requirements-dev.txt pyproject.toml | $(VENV)/bin/python
 	$(PYTHON) -m pip install -q -r requirements-dev.txt
+	$(PYTHON) -m pip install -q --no-deps -e .
 	touch $@ $(VENV)/.runtime
 
 # Real-browser tests drive Debian's Chromium (Playwright's own browser download cannot

@@ -13,15 +13,14 @@ a plain loop would not. Also prints the time to compute a 100x100 decision grid.
 from __future__ import annotations
 
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import torch
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from engine import RunConfig, Trainer  # noqa: E402
+from engine import RunConfig, Trainer
+from engine.core.loop import train
+from engine.core.probes import decision_grid
 
 STEPS = 3_000
 REPEATS = 5
@@ -50,7 +49,7 @@ def trainer_steps_per_second(optimizer: str, record_every: int) -> float:
     trainer = Trainer(RunConfig(dataset="xor", hidden_sizes=(8, 8), activation="tanh", optimizer=optimizer,
                                 batch_size=10), record_every=record_every)
     started = time.perf_counter()
-    trainer.train(STEPS)
+    train(trainer, STEPS)
     losses = trainer.history.batch_loss  # converted once, as a page does once per frame
     assert len(losses) == STEPS
     return STEPS / (time.perf_counter() - started)
@@ -58,10 +57,10 @@ def trainer_steps_per_second(optimizer: str, record_every: int) -> float:
 
 def decision_grid_milliseconds(resolution: int = 100, repeats: int = 200) -> float:
     trainer = Trainer(RunConfig(dataset="xor", hidden_sizes=(8, 8), activation="tanh"))
-    trainer.decision_grid(resolution)  # builds and caches the grid's input points
+    decision_grid(trainer.network, trainer.data.bounds, resolution)  # builds and caches the grid's input points
     started = time.perf_counter()
     for _ in range(repeats):
-        trainer.decision_grid(resolution)
+        decision_grid(trainer.network, trainer.data.bounds, resolution)
     return 1000 * (time.perf_counter() - started) / repeats
 
 

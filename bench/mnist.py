@@ -11,17 +11,15 @@ measuring is not counted. The reference took about 107 s for 98.6% on a 2-core m
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from engine.presets import MNIST_PRESETS  # noqa: E402
-from engine.trainer import Trainer  # noqa: E402
+from engine.core.loop import train
+from engine.core.trainer import Trainer
+from engine.course.presets import MNIST_PRESETS
 
 THRESHOLDS = (0.97, 0.98, 0.99)
 CHECKS_PER_EPOCH = 4
@@ -82,7 +80,7 @@ def run_preset(name: str) -> dict:
     total = preset.epochs * trainer.steps_per_epoch
     while trainer.step < total and not trainer.diverged:
         started = time.perf_counter()
-        trainer.train(min(check_every, total - trainer.step))
+        train(trainer, min(check_every, total - trainer.step))
         seconds += time.perf_counter() - started
         accuracy = trainer.evaluate().test_acc
         for threshold in THRESHOLDS:

@@ -9,15 +9,12 @@ The ratio is the figure (target: at least 8x).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from engine import RunConfig, Trainer  # noqa: E402
-from engine.seeds import SeedsTrainer  # noqa: E402
+from engine import RunConfig, Trainer
+from engine.experiments.seeds import SeedsTrainer
 
 CONFIG = RunConfig(dataset="xor", hidden_sizes=(8, 8), activation="tanh", optimizer="adam", batch_size=10)
 

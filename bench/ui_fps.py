@@ -17,12 +17,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
 
 DEFAULT_QUERY = "dataset=circle&hidden_sizes=8,8,8&activation=tanh&optimizer=adam&batch_size=10"
 

@@ -1,16 +1,18 @@
-"""The playground's engine: datasets, networks, optimizers, the trainer and probes.
+"""The playground's engine: PyTorch and NumPy only, no UI. Three layers, each importing
+only the ones before it (see ARCHITECTURE.md):
 
-PyTorch and NumPy only; no UI. See `engine.trainer` for the loop and `engine.config`
-for the one object that describes a run.
+- `engine.core`: the run's config, datasets, networks, heads, optimizers, the trainer, the
+  one training loop (`engine.core.loop.train`), probes and metrics;
+- `engine.experiments`: what is built on the core: many seeds at once, runs compared in
+  lock-step, the optimizer race, backprop by hand;
+- `engine.course`: the lessons, each page's settings as a link, the MNIST presets.
+
+`engine.cli` (`python -m engine ...`) sits on top of all three. The names below are the
+ones a notebook needs first.
 """
 
-from engine.config import ConfigError, RunConfig
-from engine.datasets import DATASETS, Dataset, make_dataset
-from engine.models import ACTIVATIONS, INITS, MLP, build_mlp
-from engine.optimizers import OPTIMIZERS, make_optimizer
-from engine.trainer import History, Metrics, Trainer
+from engine.core.config import ConfigError, RunConfig
+from engine.core.loop import Budget, Snapshots, train
+from engine.core.trainer import Trainer
 
-__all__ = [
-    "ACTIVATIONS", "DATASETS", "INITS", "OPTIMIZERS", "ConfigError", "Dataset", "History", "MLP",
-    "Metrics", "RunConfig", "Trainer", "build_mlp", "make_dataset", "make_optimizer",
-]
+__all__ = ["Budget", "ConfigError", "RunConfig", "Snapshots", "Trainer", "train"]

@@ -1,13 +1,14 @@
-"""Command line: train and inspect a network with no UI.
+"""Command line: train and inspect networks, check the lessons, fetch MNIST; no UI.
 
     python -m engine train --dataset xor --hidden 4 --optimizer adam --epochs 100 --json
     python -m engine train --dataset mnist --model cnn --train-size 10000 --epochs 1
+    python -m engine lessons --check         # every lesson's claim, checked (engine.course.lessons)
     python -m engine download-mnist          # only if data/mnist/ is missing or damaged
-    python -m engine lessons --check         # every lesson's claim, checked (see engine/lessons.py)
 
-Flags come from `RunConfig`'s fields (see `python -m engine train --help`). With `--json`
-the last line printed is one JSON object. Bad arguments exit with code 2 and one line
-on stderr.
+`nn-playground train|lessons|download-mnist` (the installed command) are these same commands.
+Flags of `train` come from `RunConfig`'s fields (see `python -m engine train --help`). With
+`--json` the last line printed is one JSON object. Bad arguments exit with code 2 and one
+line on stderr.
 """
 
 from __future__ import annotations
@@ -17,19 +18,25 @@ import json
 import math
 import sys
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
 
 import numpy as np
+import torch
 
-from engine.config import FIELDS, MAX_TRAIN_STEPS, ConfigError, RunConfig
-from engine.lessons import main as lessons_main
-from engine.metrics import confusion_matrix, per_class_accuracy
-from engine.mnist_data import MnistError, download_main
-from engine.seeds import MAX_SEEDS, SeedsTrainer, spread
-from engine.trainer import Metrics, Trainer
+from engine.core.config import FIELDS, MAX_TRAIN_STEPS, ConfigError, RunConfig
+from engine.core.loop import Snapshots, train
+from engine.core.metrics import confusion_matrix, per_class_accuracy
+from engine.core.mnist_data import DATA_DIR, MIRRORS, MNIST_FILES, MnistError, download_mnist, one_line, shown
+from engine.core.probes import class_probabilities, grad_norms
+from engine.core.trainer import Metrics, Trainer
+from engine.experiments.seeds import MAX_SEEDS, SeedsTrainer, spread
 
+EXIT_FAILED = 1  # a lesson's claim failed, or a download could not be done
 EXIT_BAD_ARGUMENTS = 2
+COMMANDS = ("train", "lessons", "download-mnist")
+PROGRESS_BAR_WIDTH = 30  # characters of a download's progress bar
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,30 +44,33 @@ class _Parser(argparse.ArgumentParser):
         raise ConfigError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m engine", description="Neural-network playground engine.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    train = commands.add_parser("train", help="train one network and report", description="Train one network and report.")
-    for name, spec in FIELDS.items():
-        flag, help_text = spec.metadata["flag"], spec.metadata["help"]
-        if spec.type == "bool":
-            train.add_argument(flag, dest=name, action="store_true", default=None, help=help_text)
-        else:
-            train.add_argument(flag, dest=name, default=None, metavar=name.upper(), help=help_text)
-    train.add_argument("--epochs", type=int, default=100, help="passes over the training set (default 100)")
-    train.add_argument("--steps", type=int, default=None, help="train exactly this many mini-batches instead of epochs")
-    train.add_argument("--seeds", type=int, default=1,
-                       help=f"train this many seeds (seed, seed+1, ...) at once as one batched model, 1-{MAX_SEEDS}; "
-                            "reports their mean and std")
-    train.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    commands.add_parser("download-mnist", add_help=False,
-                        help="fetch MNIST into data/mnist/ from the public mirrors (see download-mnist --help)")
-    commands.add_parser("lessons", add_help=False, help="list the course's lessons, or --check their claims")
-    return parser
+def _bad_arguments(error: Exception) -> int:
+    print(f"error: {error}", file=sys.stderr)
+    return EXIT_BAD_ARGUMENTS
 
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
+
+
+# ---------------------------------------------------------------- train
+
+
+def train_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m engine train", description="Train one network and report.")
+    for name, spec in FIELDS.items():
+        flag, help_text = spec.metadata["flag"], spec.metadata["help"]
+        if spec.type == "bool":
+            parser.add_argument(flag, dest=name, action="store_true", default=None, help=help_text)
+        else:
+            parser.add_argument(flag, dest=name, default=None, metavar=name.upper(), help=help_text)
+    parser.add_argument("--epochs", type=int, default=100, help="passes over the training set (default 100)")
+    parser.add_argument("--steps", type=int, default=None, help="train exactly this many mini-batches instead of epochs")
+    parser.add_argument("--seeds", type=int, default=1,
+                        help=f"train this many seeds (seed, seed+1, ...) at once as one batched model, 1-{MAX_SEEDS}; "
+                             "reports their mean and std")
+    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    return parser
 
 
 def run_train(config: RunConfig, steps: int, progress: bool = False) -> dict[str, Any]:
@@ -68,13 +78,11 @@ def run_train(config: RunConfig, steps: int, progress: bool = False) -> dict[str
     a line per epoch goes to stderr (image runs take a while)."""
     started = time.perf_counter()
     trainer = Trainer(config)
-    if config.images:  # one snapshot per epoch: each evaluates all 10,000 test images
-        trainer.record_every = trainer.steps_per_epoch
     done = 0
     while done < steps and not trainer.diverged:
-        done += trainer.train(min(trainer.steps_per_epoch, steps - done))
-        if trainer.history.steps[-1:] != [trainer.step]:
-            trainer.record()
+        # One epoch (or what is left) per call, a snapshot at its end: for images each
+        # snapshot evaluates all 10,000 test images, so none on the way.
+        done += train(trainer, min(trainer.steps_per_epoch, steps - done), snapshots=Snapshots(every=None))
         if progress:
             h = trainer.history
             print(f"epoch {trainer.epoch:.1f}: train loss {h.train_loss[-1]:.4f}, test accuracy {h.test_acc[-1]:.2%} "
@@ -88,11 +96,11 @@ def run_train(config: RunConfig, steps: int, progress: bool = False) -> dict[str
         "diverged": trainer.diverged,
         "message": trainer.message,
         "final": {name: _finite(value) for name, value in vars(metrics).items()},
-        "grad_norms": [_finite(g) for g in trainer.grad_norms()],
+        "grad_norms": [_finite(g) for g in grad_norms(trainer.model).tolist()],
         "seconds": time.perf_counter() - started,
     }
     if config.images:
-        predicted = trainer.test_predictions().argmax(axis=1)
+        predicted = class_probabilities(trainer.network, trainer.data.x_test).argmax(axis=1)
         matrix = confusion_matrix(trainer.data.y_test, predicted, trainer.data.n_classes)
         report["per_class_acc"] = per_class_accuracy(matrix).tolist()
     return report
@@ -101,15 +109,15 @@ def run_train(config: RunConfig, steps: int, progress: bool = False) -> dict[str
 def run_seeds(config: RunConfig, steps: int, n_seeds: int) -> dict[str, Any]:
     """Train `n_seeds` seeds of one config as one batched model; report means and spreads."""
     started = time.perf_counter()
-    trainer = SeedsTrainer(config, n_seeds, record_every=10**9)
-    trainer.train(steps)
+    trainer = SeedsTrainer(config, n_seeds)
+    train(trainer, steps, snapshots=Snapshots(every=None, at_end=False))
     figures = trainer.evaluate()
     return {
         "config": config.to_dict(),
         "seeds": trainer.seeds,
-        "steps": steps,
+        "steps": trainer.step,
         "epochs": trainer.epoch,
-        "diverged": bool(trainer.diverged.any()),
+        "diverged": bool(trainer.diverged_seeds.any()),
         "final": {name: _finite(spread(values)["mean"]) for name, values in figures.items()},
         "final_std": {name: _finite(spread(values)["std"]) for name, values in figures.items()},
         "per_seed": {name: [_finite(v) for v in values.tolist()] for name, values in figures.items()},
@@ -145,14 +153,10 @@ def _summary(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["download-mnist"]:
-        return download_main(argv[1:])
-    if argv[:1] == ["lessons"]:
-        return lessons_main(argv[1:])
+def train_main(argv: Sequence[str]) -> int:
+    """`python -m engine train ...`; returns the exit code."""
     try:
-        args = build_parser().parse_args(argv)
+        args = train_parser().parse_args(argv)
         config = RunConfig.from_dict({name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None})
         if not 1 <= args.seeds <= MAX_SEEDS:
             raise ConfigError(f"--seeds must be from 1 to {MAX_SEEDS}, got {args.seeds}")
@@ -168,11 +172,162 @@ def main(argv: Sequence[str] | None = None) -> int:
             if trainer_steps > MAX_TRAIN_STEPS:
                 raise ConfigError(f"{args.epochs} epochs is {trainer_steps} steps; at most {MAX_TRAIN_STEPS} per run")
     except (ConfigError, MnistError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_ARGUMENTS
+        return _bad_arguments(error)
     if args.seeds > 1:
         report = run_seeds(config, trainer_steps, args.seeds)
     else:
         report = run_train(config, trainer_steps, progress=config.images and not args.json)
     print(json.dumps(report) if args.json else _summary(report))
+    return 0
+
+
+# ---------------------------------------------------------------- lessons
+
+
+def lessons_parser(lessons: Mapping[str, Any]) -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m engine lessons",
+                     description="The course's lessons: list them, or check that every demo still tells its story.")
+    parser.add_argument("--check", action="store_true", help="run every lesson's claim; exit 1 if any fails")
+    parser.add_argument("--only", nargs="+", metavar="ID", choices=list(lessons), help="only these lessons")
+    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    return parser
+
+
+def _figures_text(figures: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} {value:.4g}" for name, value in figures.items())
+
+
+def _run_check(lesson: Any) -> tuple[Any, str | None]:
+    """The lesson's check, or a failed one with the reason if it could not run at all."""
+    from engine.course.lessons import Check, LessonError
+
+    try:
+        return lesson.check(), None
+    except (LessonError, ConfigError, MnistError, OSError) as error:
+        return Check({}, passed=False), f"{type(error).__name__}: {error}"
+
+
+def lessons_main(argv: Sequence[str]) -> int:
+    """`python -m engine lessons [--check] [--json] [--only ID ...]`; returns the exit code."""
+    # The course is imported here, not at the top: `train` has no need to build the lessons.
+    from engine.course.lessons import LESSONS, link
+
+    try:
+        args = lessons_parser(LESSONS).parse_args(argv)
+    except ConfigError as error:
+        return _bad_arguments(error)
+    lessons = [LESSONS[lesson_id] for lesson_id in (args.only or LESSONS)]
+    if not args.check:
+        rows = [{"id": lesson.id, "idea": lesson.idea, "page": lesson.page, "link": link(lesson)} for lesson in lessons]
+        for row in rows if not args.json else []:
+            print(f"{row['idea']:>2}  {row['id']:<14} {row['page']:<11} {row['link']}")
+        if args.json:
+            print(json.dumps({"lessons": rows}))
+        return 0
+    torch.set_num_threads(1)  # the runs are small: one thread is faster than two that contend
+    started, reports = time.perf_counter(), []
+    for lesson in lessons:
+        began = time.perf_counter()
+        check, error = _run_check(lesson)
+        verdict = "PASS" if check.passed else "FAIL"
+        print(f"{verdict}  {lesson.idea:>2} {lesson.id:<14} ({time.perf_counter() - began:4.1f} s)  {lesson.claim}  "
+              f"[{error or _figures_text(check.figures)}]", flush=True)
+        report = {"id": lesson.id, "claim": lesson.claim, "figures": {name: _finite(value) for name, value in
+                                                                      check.figures.items()}, "pass": check.passed}
+        reports.append({**report, "error": error} if error else report)
+    failed = [report["id"] for report in reports if not report["pass"]]
+    print(f"{len(reports) - len(failed)} of {len(reports)} lessons pass in {time.perf_counter() - started:.1f} s"
+          + (f"; failed: {', '.join(failed)}" if failed else ""))
+    if args.json:
+        print(json.dumps({"lessons": reports}))
+    return EXIT_FAILED if failed else 0
+
+
+# ---------------------------------------------------------------- download-mnist
+
+
+def _progress_line(name: str, done: int, total: int | None) -> str:
+    """Returns one line of the text progress bar, e.g.
+    `train-images-idx3-ubyte.gz  [#####.....]  45% 4.4/9.7 MB`."""
+    # Megabytes for the image files, kilobytes for the label files (4.5 kB would show as 0.0 MB).
+    scale, unit = (1e6, "MB") if max(done, total or 0) >= 1e6 else (1e3, "kB")
+    if not total:
+        return f"{name:<27} {done / scale:.1f} {unit}"
+    filled = min(PROGRESS_BAR_WIDTH, PROGRESS_BAR_WIDTH * done // total)
+    bar = "#" * filled + "." * (PROGRESS_BAR_WIDTH - filled)
+    return f"{name:<27} [{bar}] {100 * done / total:3.0f}% {done / scale:.1f}/{total / scale:.1f} {unit}"
+
+
+class _ProgressBar:
+    """Draws `_progress_line` in place with \\r, one finished line per file."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.name: str | None = None
+        self.width = 0
+
+    def __call__(self, name: str, done: int, total: int | None) -> None:
+        if name != self.name:
+            self.finish()
+            self.name = name
+        line = _progress_line(name, done, total)
+        # Pad over the previous line: a retry from another mirror starts again shorter.
+        self.stream.write("\r" + line.ljust(self.width))
+        self.stream.flush()
+        self.width = len(line)
+
+    def finish(self) -> None:
+        if self.name is not None:
+            self.stream.write("\n")
+        self.name, self.width = None, 0
+
+
+def download_main(argv: Sequence[str]) -> int:
+    """`python -m engine download-mnist [--dir DIR] [--mirror URL ...]`.
+
+    Returns the exit code: 0 when every file is present and valid, 1 after one
+    "error: ..." line on stderr when a file could not be fetched, 2 for bad arguments.
+    """
+    parser = _Parser(
+        prog="python -m engine download-mnist",
+        description="Download any MNIST file that is missing or corrupt, checking each by SHA-256.",
+    )
+    parser.add_argument("--dir", type=Path, default=DATA_DIR, help=f"folder for the four .gz files (default {shown(DATA_DIR)})")
+    parser.add_argument(
+        "--mirror", action="append", metavar="URL",
+        help=f"base URL to fetch from; repeat to try several in order (default: {', '.join(MIRRORS)})",
+    )
+    try:
+        args = parser.parse_args(argv)
+    except ConfigError as error:
+        return _bad_arguments(error)
+    bar = _ProgressBar(sys.stderr)
+    try:
+        downloaded = download_mnist(args.dir, args.mirror or MIRRORS, progress=bar)
+    except (MnistError, OSError) as error:
+        bar.finish()
+        print(f"error: {one_line(error)}", file=sys.stderr)
+        return EXIT_FAILED
+    bar.finish()
+    present = len(MNIST_FILES) - len(downloaded)
+    print(f"MNIST is ready in {shown(args.dir)}: {len(downloaded)} downloaded, {present} already present and valid.")
+    return 0
+
+
+# ---------------------------------------------------------------- all commands
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m engine COMMAND ...`; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {"train": train_main, "lessons": lessons_main, "download-mnist": download_main}
+    if argv[:1] and argv[0] in commands:
+        return commands[argv[0]](argv[1:])
+    parser = _Parser(prog="python -m engine", description="Neural-network playground engine.")
+    parser.add_argument("command", choices=COMMANDS, help="train: train one network and report; lessons: list the "
+                        "course's lessons, or --check their claims; download-mnist: fetch MNIST (each has --help)")
+    try:
+        parser.parse_args(argv)
+    except ConfigError as error:
+        return _bad_arguments(error)
     return 0

@@ -10,11 +10,11 @@ from typing import Any
 
 import streamlit as st
 
-from engine.config import FULL_BATCH, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, ConfigError, RunConfig
-from engine.datasets import DATASETS, FEATURES
-from engine.models import ACTIVATIONS, INITS
-from engine.optimizers import OPTIMIZERS
-from playground import chrome, labels
+from engine.core.config import FULL_BATCH, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, ConfigError, RunConfig
+from engine.core.datasets import DATASETS, FEATURES
+from engine.core.models import ACTIVATIONS, INITS
+from engine.core.optimizers import OPTIMIZERS
+from playground import labels, viewer
 from playground.i18n import t
 
 # Choices offered by the sliders; a value from a link that is not among them is added.
@@ -76,7 +76,7 @@ def sidebar() -> RunConfig | None:
         # Streamlit forgets a widget's value when a run does not draw it (another page, a
         # hidden layer width); writing it back keeps the settings as the student left them.
         st.session_state[name] = st.session_state[name]
-    if chrome.presenting():  # presenter mode draws no sidebar: the settings stay as they were
+    if viewer.presenting():  # presenter mode draws no sidebar: the settings stay as they were
         return _config([st.session_state[_width_key(layer)] for layer in range(int(st.session_state["cfg.layers"]))])
     with st.sidebar:
         st.subheader(t("controls.data"))

@@ -16,7 +16,7 @@ import pandas  # noqa: F401
 import plotly.graph_objects as go
 from PIL import Image
 
-from playground import chrome
+from playground import viewer
 from playground.i18n import t
 
 TRAIN_COLOUR, TEST_COLOUR = "#0072B2", "#E69F00"  # Okabe-Ito: readable for colour-blind viewers
@@ -24,7 +24,7 @@ LAYER_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00
 
 
 def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, height: int = 320) -> go.Figure:
-    scale = chrome.scale()  # presenter mode: larger text, lines and markers for the back of the room
+    scale = viewer.scale()  # presenter mode: larger text, lines and markers for the back of the room
     figure.update_layout(title=title, height=round(height * scale), font=dict(size=round(14 * scale)),
                          margin=dict(l=round(60 * scale), r=20, t=round(50 * scale), b=round(50 * scale)),
                          legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0))

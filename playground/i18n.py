@@ -1,8 +1,8 @@
 """Every text the playground shows, in Korean and English.
 
 Texts live in one place per language: `playground/texts/<lang>/<section>.toml`. A key is
-`<section>.<name>` (nested tables add dots), e.g. `t("two_d.title")`. Values are
-`str.format` templates: `t("two_d.step", step=12)`. Korean keeps the English technical
+`<section>.<name>` (nested tables add dots), e.g. `t("playground.title")`. Values are
+`str.format` templates: `t("lessons.idea", n=1)`. Korean keeps the English technical
 term in brackets, as the course does: 활성화 함수 (activation function).
 
 A key missing from the chosen language falls back to English (and a test fails on it);

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from engine.config import FIELDS as CONFIG_FIELDS
-from engine.datasets import DATASETS as DATASET_NAMES
-from engine.models import ACTIVATIONS as ACTIVATION_NAMES
-from engine.models import INITS as INIT_NAMES
-from engine.optimizers import OPTIMIZERS as OPTIMIZER_NAMES
+from engine.core.config import FIELDS as CONFIG_FIELDS
+from engine.core.datasets import DATASETS as DATASET_NAMES
+from engine.core.models import ACTIVATIONS as ACTIVATION_NAMES
+from engine.core.models import INITS as INIT_NAMES
+from engine.core.optimizers import OPTIMIZERS as OPTIMIZER_NAMES
 from playground.i18n import t
 
 

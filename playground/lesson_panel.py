@@ -9,20 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.lessons import LESSONS, Lesson
-from playground import chrome, urls
+from engine.course.lessons import LESSONS, Lesson
+from playground import urls, viewer
 from playground.i18n import t, text
+from playground.pages import PAGES
 
 ACTIVE = "lesson.active"
 LETTERS = "ABCD"
-# The page file behind each page's url path (st.switch_page takes files).
-PAGE_FILES = {
-    "playground": "views/playground_2d.py",
-    "compare": "views/compare.py",
-    "race": "views/race.py",
-    "mnist": "views/mnist.py",
-    "backprop": "views/backprop.py",
-}
 
 
 def take_from_url(page: str) -> None:
@@ -36,7 +29,7 @@ def take_from_url(page: str) -> None:
 def app_query(lesson_id: str | None) -> dict[str, str]:
     """The app's own URL parameters to carry into a page opened from here."""
     query = {"lang": st.session_state.get("lang", "en")}
-    if chrome.presenting():
+    if viewer.presenting():
         query["present"] = "1"
     if lesson_id:
         query["lesson"] = lesson_id
@@ -46,7 +39,7 @@ def app_query(lesson_id: str | None) -> dict[str, str]:
 def open_page(page: str, query: dict[str, str], lesson_id: str | None) -> None:
     """Go to `page` and make it load `query` (also when the student has been there before)."""
     urls.request_load(page)
-    st.switch_page(PAGE_FILES[page], query_params={**query, **app_query(lesson_id)})
+    st.switch_page(PAGES[page].script, query_params={**query, **app_query(lesson_id)})
 
 
 def active(page: str) -> Lesson | None:
@@ -70,7 +63,7 @@ def show(page: str, progress: int) -> None:
         title, close = st.columns([5, 1.6], vertical_alignment="center")
         title.markdown(f"**{t('lessons.idea', n=lesson.idea)} · {t(f'lessons.{key}.title')}**")
         close.button(t("lessons.close"), key="lesson.close", icon=":material/close:", on_click=_close, width="stretch")
-        if not chrome.presenting():
+        if not viewer.presenting():
             st.markdown(t(f"lessons.{key}.body"))
             st.markdown(t("lessons.look_at", text=t(f"lessons.{key}.look")))
         choices = text(f"lessons.{key}.choices")
@@ -87,7 +80,7 @@ def show(page: str, progress: int) -> None:
         else:
             verdict = t("lessons.right") if choice == lesson.answer else t("lessons.not_quite", answer=choices[lesson.answer])
             (st.success if choice == lesson.answer else st.warning)(f"**{verdict}** {t(f'lessons.{key}.why')}")
-        if lesson.try_query is not None and not chrome.presenting():
+        if lesson.try_query is not None and not viewer.presenting():
             if st.button(t("lessons.try_next", text=t(f"lessons.{key}.try_next")), key="lesson.try",
                          icon=":material/arrow_forward:"):
                 open_page(page, dict(lesson.try_query), key)

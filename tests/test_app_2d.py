@@ -14,7 +14,7 @@ def open_page(query: dict[str, str] | None = None) -> AppTest:
     for name, value in (query or {}).items():
         at.query_params[name] = value
     at.run()
-    at.switch_page("views/playground_2d.py").run()
+    at.switch_page("views/playground.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

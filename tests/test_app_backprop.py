@@ -5,8 +5,9 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.backprop import COURSE_EXAMPLE, STEP_IDS, backprop_pass, number
-from playground import backprop_page, i18n
+from engine.experiments.backprop import COURSE_EXAMPLE, STEP_IDS, backprop_pass, number
+from playground import i18n
+from playground.views import backprop as backprop_page
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "playground" / "views" / "backprop.py")

@@ -3,7 +3,7 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.lessons import LESSONS
+from engine.course.lessons import LESSONS
 from playground.i18n import catalog
 from tests.conftest import ROOT
 
@@ -53,7 +53,7 @@ def test_each_lesson_opens_its_page_with_its_settings_and_its_question(lesson_id
 def test_a_lesson_overrides_what_the_student_had_set():
     at = open_home()
     at.button(key="lesson.open.perceptron").click().run()
-    at.switch_page("views/playground_2d.py").run()
+    at.switch_page("views/playground.py").run()
     at.selectbox(key="cfg.dataset").set_value("spirals").run()
     at.switch_page("views/lessons.py").run()
     at.button(key="lesson.open.heads").click().run()

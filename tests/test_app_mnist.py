@@ -5,10 +5,10 @@ import re
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from engine.links import MnistLink
-from engine.models import MODELS
-from engine.optimizers import OPTIMIZERS
-from engine.presets import MNIST_PRESETS
+from engine.core.models import MODELS
+from engine.core.optimizers import OPTIMIZERS
+from engine.course.links import MnistLink
+from engine.course.presets import MNIST_PRESETS
 from playground import i18n
 from playground.urls import APP_KEYS
 from tests.conftest import ROOT

@@ -4,8 +4,8 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from engine.optimizers import OPTIMIZERS
-from engine.race import SURFACES
+from engine.core.optimizers import OPTIMIZERS
+from engine.experiments.race import SURFACES
 from tests.conftest import ROOT
 
 APP = str(ROOT / "playground" / "app.py")

@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from engine.backprop import (
+from engine.core.config import ConfigError
+from engine.experiments.backprop import (
     COURSE_EXAMPLE,
     MAX_PASSES,
     STEP_IDS,
@@ -14,7 +15,6 @@ from engine.backprop import (
     passes,
     train_again,
 )
-from engine.config import ConfigError
 
 H = 1e-6  # finite-difference step: float64 leaves central differences good to ~1e-10 here
 

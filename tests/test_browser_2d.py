@@ -6,7 +6,7 @@ import time
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from playground.chrome import PRESENT_SCALE
+from playground.viewer import PRESENT_SCALE
 from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
 
 # Painted (non-transparent) pixels in a canvas, counted in the page.

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect, sync_playwright
 
-from engine.lessons import LESSONS
+from engine.course.lessons import LESSONS
 from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
 
 PLAY = re.compile(r"Play\)?$")

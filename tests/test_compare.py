@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from engine import ConfigError, RunConfig
-from engine.compare import Comparison, epochs_after, snapshot_epochs, steps_within
+from engine.core.loop import Budget, train
+from engine.experiments.compare import Comparison, epochs_after, snapshot_epochs, steps_within
 
 
 def test_compared_runs_share_the_data_and_the_seed_and_step_together():
@@ -10,9 +11,9 @@ def test_compared_runs_share_the_data_and_the_seed_and_step_together():
     sigmoid, relu = comparison.runs
     assert sigmoid.data is relu.data and sigmoid.config.seed == relu.config.seed
     assert (sigmoid.config.activation, relu.config.activation) == ("sigmoid", "relu")
-    comparison.train(30)
+    train(comparison, 30)
     assert sigmoid.step == relu.step == comparison.step == 30
-    assert comparison.train_for(0.05) > 0 and sigmoid.step == relu.step
+    assert train(comparison, 10**6, Budget(0.05)) > 0 and sigmoid.step == relu.step
 
 
 def test_only_the_varied_setting_differs():
@@ -38,7 +39,7 @@ def test_same_starting_weights_when_the_network_is_the_same():
 def test_a_diverging_run_stops_while_the_others_go_on():
     comparison = Comparison(RunConfig(hidden_sizes=(8, 8, 8), activation="linear", optimizer="sgd"), "learning_rate",
                             [0.01, 50.0])
-    comparison.train(100)
+    train(comparison, 100)
     good, bad = comparison.runs
     assert bad.diverged and not good.diverged and good.step == 100
 
@@ -55,8 +56,8 @@ def test_bad_comparisons_raise_config_error():
 def test_many_seeds_per_run_train_in_the_same_lock_step_and_start_with_the_single_run():
     comparison = Comparison(RunConfig(dataset="xor", hidden_sizes=(4,)), "activation", ["tanh", "relu"], n_seeds=4)
     assert [s.n_seeds for s in comparison.seed_runs] == [4, 4]
-    comparison.train(20)
-    comparison.train_for(0.05)
+    train(comparison, 20)
+    train(comparison, 10**6, Budget(0.05))
     for run, seeds in zip(comparison.runs, comparison.seed_runs):
         assert seeds.step == run.step and seeds.data is run.data
         np.testing.assert_allclose(seeds.history.batch_loss[:, 0], run.history.batch_loss, rtol=1e-4, atol=1e-6)
@@ -65,14 +66,14 @@ def test_many_seeds_per_run_train_in_the_same_lock_step_and_start_with_the_singl
 def test_kept_together_by_epochs_every_run_ends_at_the_same_epoch():
     comparison = Comparison(RunConfig(dataset="xor"), "batch_size", ["10", "50", "full"], align="epochs")
     assert [run.steps_per_epoch for run in comparison.runs] == [10, 2, 1]  # 100 training points
-    comparison.train_epochs(3)
+    train(comparison, comparison.steps_for_epochs(3))
     assert [run.epoch for run in comparison.runs] == [3.0, 3.0, 3.0]
     assert [run.step for run in comparison.runs] == [30, 6, 3]
-    comparison.train(7)  # seven steps of the smallest batches; the others never get ahead of them
+    train(comparison, 7)  # seven steps of the smallest batches; the others never get ahead of them
     assert [run.epoch for run in comparison.runs] == [3.7, 3.5, 3.0]
-    comparison.train_epochs(1)
+    train(comparison, comparison.steps_for_epochs(1))
     assert [run.epoch for run in comparison.runs] == [4.7, 4.5, 4.0]
-    comparison.train_for(0.05)
+    train(comparison, 10**6, Budget(0.05))
     leader = comparison.runs[0].epoch
     assert leader > 4.7 and comparison.epoch == leader
     assert all(leader - 1 / run.steps_per_epoch < run.epoch <= leader for run in comparison.runs)
@@ -83,7 +84,7 @@ def test_by_steps_full_batch_looks_best_but_by_epochs_mini_batches_learn_faster(
     by_steps = Comparison(base, "batch_size", ["10", "full"])
     by_epochs = Comparison(base, "batch_size", ["10", "full"], align="epochs")
     for comparison in (by_steps, by_epochs):
-        comparison.train_epochs(20)  # by steps: 20 epochs of the batch-10 run, 200 steps each
+        train(comparison, comparison.steps_for_epochs(20))  # by steps: 20 epochs of the batch-10 run, 200 steps each
     mini, full = (run.evaluate().train_loss for run in by_epochs.runs)
     assert [run.epoch for run in by_epochs.runs] == [20.0, 20.0]
     assert mini < full / 2  # the same passes over the data: 200 small steps beat 20 careful ones
@@ -96,8 +97,8 @@ def test_epochs_count_an_epochs_short_last_batch_as_the_trainer_does():
     tens, twenty_fives = comparison.runs
     n_train = len(tens.data.y_train)
     assert n_train % 10 and n_train % 25  # every epoch ends with a smaller batch
-    comparison.train_epochs(2)
-    comparison.train(3)
+    train(comparison, comparison.steps_for_epochs(2))
+    train(comparison, 3)
     for run in comparison.runs:
         assert epochs_after(run, run.step) == pytest.approx(run.epoch)
         assert steps_within(run, run.epoch) == run.step

@@ -1,7 +1,7 @@
 import pytest
 
-from engine.config import FIELDS, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, ConfigError, RunConfig
-from engine.optimizers import OPTIMIZERS
+from engine.core.config import FIELDS, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, ConfigError, RunConfig
+from engine.core.optimizers import OPTIMIZERS
 
 
 def test_defaults_are_valid_and_take_the_optimizers_learning_rate():

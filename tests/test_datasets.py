@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from engine.datasets import BLOB_RADIUS, DATASETS, PLANE_SLOPES, make_dataset
+from engine.core.datasets import BLOB_RADIUS, DATASETS, PLANE_SLOPES, make_dataset
 
 
 @pytest.mark.parametrize("name", DATASETS)

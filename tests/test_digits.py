@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.digits import centre_of_mass, to_mnist
+from engine.core.digits import centre_of_mass, to_mnist
 
 MNIST_TEST_IMAGES = Path("/work/shared/data/mnist/t10k-images-idx3-ubyte.gz")
 

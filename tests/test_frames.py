@@ -4,10 +4,18 @@ from pathlib import Path
 import numpy as np
 
 from engine import RunConfig, Trainer
-from engine.datasets import FEATURES
-from engine.probes import layer_names
-from playground.frames import MAX_CURVE_POINTS, MAX_NEURONS_SHOWN, THUMBNAIL_RESOLUTION, live_frame, live_texts, thin, value_range
-from playground.session import RunSession
+from engine.core.datasets import FEATURES
+from engine.core.probes import decision_grid, layer_names
+from playground.components.live_frame import (
+    MAX_CURVE_POINTS,
+    MAX_NEURONS_SHOWN,
+    THUMBNAIL_RESOLUTION,
+    live_frame,
+    live_texts,
+    thin,
+    value_range,
+)
+from playground.sessions import RunSession
 from tests.frames_util import unpack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +52,7 @@ def test_boundary_levels_match_the_models_probabilities():
     session = RunSession(RunConfig(dataset="circle", hidden_sizes=(8,)))
     session.step(300)
     _, blobs = unpack(live_frame(session.trainer).to_bytes())
-    expected = np.round(session.trainer.decision_grid(100).probability.ravel() * 255)
+    expected = np.round(decision_grid(session.trainer.network, session.trainer.data.bounds, 100).probability.ravel() * 255)
     np.testing.assert_array_equal(blobs["prob"], expected)
 
 
@@ -100,7 +108,7 @@ def test_korean_words_differ_from_english_except_maths():
 
 
 def test_every_word_the_canvas_reads_is_in_the_frame():
-    script = (ROOT / "playground" / "live_view.js").read_text()
+    script = (ROOT / "playground" / "components" / "live_view.js").read_text()
     read = set(re.findall(r"\bT\.(\w+)", script))
     assert len(read) > 30 and read <= set(live_texts())
     assert {f"feature_{name}" for name in FEATURES} <= set(live_texts())  # how input nodes are named
@@ -137,7 +145,7 @@ def test_three_classes_send_the_most_likely_class_and_its_lead_over_the_runner_u
     session = RunSession(RunConfig(dataset="three_blobs", hidden_sizes=(8,)))
     session.step(300)
     header, blobs = unpack(live_frame(session.trainer).to_bytes())
-    probabilities = session.trainer.decision_grid(100).probability.reshape(-1, 3)
+    probabilities = decision_grid(session.trainer.network, session.trainer.data.bounds, 100).probability.reshape(-1, 3)
     assert header["task"] == "multiclass" and header["boundary"]["classes"] == 3
     assert "prob" not in blobs and blobs["cls"].dtype == np.uint8 and blobs["margin"].shape == (100 * 100,)
     np.testing.assert_array_equal(blobs["cls"], probabilities.argmax(axis=1))
@@ -175,7 +183,7 @@ def test_regression_sends_predicted_values_on_the_targets_scale_and_no_accuracy(
     low, high = header["boundary"]["range"]
     assert header["task"] == "regression" and low == -high
     assert np.abs(np.concatenate([data.y_train, data.y_test])).max() <= high
-    predicted = session.trainer.decision_grid(100).output.ravel()
+    predicted = decision_grid(session.trainer.network, session.trainer.data.bounds, 100).output.ravel()
     decoded = low + blobs["value"] / 255 * (high - low)
     inside = (predicted > low) & (predicted < high)
     assert inside.mean() > 0.9

@@ -8,9 +8,11 @@ import pytest
 import torch
 
 from engine import RunConfig, Trainer
-from engine.datasets import DATASETS, FEATURES, input_features, make_dataset
-from engine.metrics import r_squared
-from engine.models import HEADS, BinaryHead, RegressionHead, SoftmaxHead, head_for
+from engine.core.datasets import DATASETS, FEATURES, input_features, make_dataset
+from engine.core.heads import HEADS, BinaryHead, RegressionHead, SoftmaxHead, head_for
+from engine.core.loop import Snapshots, train
+from engine.core.metrics import r_squared
+from engine.core.probes import class_probabilities, decision_grid, hidden_grids
 
 # The lesson "too large a learning rate diverges", on a regression: plain SGD on the
 # tilted plane with two linear hidden layers. At 1.0 the squared error explodes within
@@ -56,9 +58,9 @@ def test_accuracy_is_per_seed_for_batched_logits_and_nan_for_a_value():
 
 def test_a_three_class_network_separates_three_blobs_with_softmax_probabilities():
     trainer = Trainer(RunConfig(dataset="three_blobs", hidden_sizes=(8,), learning_rate=0.03))
-    trainer.train_epochs(30)
+    train(trainer, 30 * trainer.steps_per_epoch)
     assert trainer.evaluate().test_acc >= 0.9
-    grid = trainer.decision_grid(30)
+    grid = decision_grid(trainer.network, trainer.data.bounds, 30)
     assert grid.task == "multiclass" and grid.probability.shape == (30, 30, 3)
     np.testing.assert_allclose(grid.probability.sum(axis=2), 1.0, atol=1e-5)
     # Each blob's centre is claimed by its own class.
@@ -70,13 +72,13 @@ def test_a_three_class_network_separates_three_blobs_with_softmax_probabilities(
 
 @pytest.mark.parametrize("dataset", ["plane", "gaussian_sum"])
 def test_a_regression_learns_the_values_well_below_their_variance(dataset):
-    trainer = Trainer(RunConfig(dataset=dataset, hidden_sizes=(8, 8), learning_rate=0.03), record_every=100)
+    trainer = Trainer(RunConfig(dataset=dataset, hidden_sizes=(8, 8), learning_rate=0.03))
     untrained = trainer.evaluate()
-    trainer.train_epochs(200)
+    train(trainer, 200 * trainer.steps_per_epoch, snapshots=Snapshots(every=100))
     metrics = trainer.evaluate()
     variance = float(trainer.data.y_test.var())
     assert metrics.test_loss < 0.25 * variance and metrics.test_loss < 0.25 * untrained.test_loss
-    assert r_squared(trainer.data.y_test, trainer.outputs(trainer.data.x_test)) > 0.75
+    assert r_squared(trainer.data.y_test, trainer.network.outputs(trainer.data.x_test)) > 0.75
     # A value is not right or wrong: accuracy is "not defined", never a made-up number.
     assert math.isnan(metrics.test_acc) and math.isnan(metrics.train_acc)
     assert all(math.isnan(a) for a in trainer.history.test_acc) and len(trainer.history.test_acc) == 20
@@ -84,23 +86,23 @@ def test_a_regression_learns_the_values_well_below_their_variance(dataset):
 
 def test_a_regression_grid_is_the_predicted_value_not_a_probability():
     trainer = Trainer(RunConfig(dataset="plane", noise=0.0, hidden_sizes=(), activation="linear", learning_rate=0.03))
-    trainer.train_epochs(100)
-    grid = trainer.decision_grid(21)
+    train(trainer, 100 * trainer.steps_per_epoch)
+    grid = decision_grid(trainer.network, trainer.data.bounds, 21)
     assert grid.task == "regression" and grid.output.shape == (21, 21)
     mesh1, mesh2 = np.meshgrid(grid.x1, grid.x2)
     np.testing.assert_allclose(grid.output, 0.6 * mesh1 + 0.4 * mesh2, atol=0.05)  # the plane, beyond [0, 1]
     assert grid.output.min() < -0.5 and grid.output.max() > 0.5
     with pytest.raises(ValueError, match="value"):
-        trainer.probabilities(trainer.data.x_test)
+        class_probabilities(trainer.network, trainer.data.x_test)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_too_large_a_learning_rate_diverges_on_a_regression_and_a_small_one_does_not(seed):
     diverging = Trainer(DIVERGING.replace(seed=seed))
-    done = diverging.train(200)
+    done = train(diverging, 200)
     assert diverging.diverged and done < 200 and "learning rate 1 is too high" in diverging.message
     converging = Trainer(CONVERGING.replace(seed=seed))
-    converging.train(200)
+    train(converging, 200)
     assert not converging.diverged
     assert converging.evaluate().test_loss < 0.25 * float(converging.data.y_test.var())
 
@@ -109,12 +111,12 @@ def test_a_squared_error_overflowing_on_the_whole_set_marks_the_run_diverged():
     # Outputs of about 1e20 are finite, but their squares overflow float32: the next
     # snapshot must say the run diverged, not draw an infinite loss as a gap.
     trainer = Trainer(RunConfig(dataset="plane", hidden_sizes=(), activation="linear"))
-    trainer.train(3)
+    train(trainer, 3, snapshots=Snapshots(every=None, at_end=False))
     with torch.no_grad():
         trainer.model.linears[0].weight.fill_(1e20)
     trainer.record()
     assert trainer.diverged and "infinite" in trainer.message and math.isinf(trainer.history.test_loss[-1])
-    assert trainer.train(10) == 0
+    assert train(trainer, 10) == 0
 
 
 def test_input_features_compute_each_named_function_of_the_point():
@@ -133,20 +135,20 @@ def test_features_set_the_network_input_width_and_plots_keep_the_raw_points():
     assert trainer.n_inputs == 3 and trainer.model.linears[0].weight.shape == (5, 3)
     assert trainer.data.x_train.shape[1] == 2
     assert trainer.data.bounds == make_dataset("moons", standardize=True).bounds
-    trainer.train(30)
-    grid = trainer.decision_grid(15)
+    train(trainer, 30)
+    grid = decision_grid(trainer.network, trainer.data.bounds, 15)
     assert grid.probability.shape == (15, 15)
-    assert [g.shape for g in trainer.hidden_grids(15)] == [(15, 15, 5)]
+    assert [g.shape for g in hidden_grids(trainer.network, trainer.data.bounds, 15)] == [(15, 15, 5)]
     # The grid answers what the network answers for those raw points.
     point = np.array([[grid.x1[4], grid.x2[9]]], dtype=np.float32)
-    assert trainer.outputs(point)[0] == pytest.approx(grid.probability[9, 4], abs=1e-6)
+    assert trainer.network.outputs(point)[0] == pytest.approx(grid.probability[9, 4], abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_perceptron_given_squared_features_separates_the_circle_but_not_given_x1_x2(seed):
     def accuracy(features: tuple[str, ...]) -> float:
         trainer = Trainer(RunConfig(dataset="circle", hidden_sizes=(), features=features, learning_rate=0.03, seed=seed))
-        trainer.train_epochs(30)
+        train(trainer, 30 * trainer.steps_per_epoch)
         return trainer.evaluate().test_acc
 
     assert accuracy(("x1sq", "x2sq")) >= 0.9

@@ -12,8 +12,10 @@ import pytest
 import torch
 
 from engine import RunConfig
-from engine.lessons import LESSONS, PAGES, Check, Lesson, check_all, link, main
-from engine.links import CompareLink, MnistLink, RaceLink
+from engine.cli import lessons_main as main
+from engine.course.lessons import LESSONS, Check, Lesson, check_all, link
+from engine.course.links import CompareLink, MnistLink, RaceLink
+from playground.pages import HOME, PAGES
 from tests.conftest import ROOT
 
 # The pages whose runs train on 2D points from a seed: their claims must hold for other seeds too.
@@ -63,7 +65,7 @@ def test_the_course_runs_in_order_one_lesson_per_idea():
 
 @pytest.mark.parametrize("lesson", LESSONS.values(), ids=list(LESSONS))
 def test_each_lesson_is_well_formed(lesson):
-    assert lesson.page in PAGES
+    assert lesson.page in PAGES and lesson.page != HOME
     assert lesson.claim.endswith(".") and len(lesson.claim) < 400
     assert lesson.reveal_after >= 1 and 0 <= lesson.answer <= 3
     with pytest.raises(TypeError):

@@ -3,8 +3,8 @@
 import pytest
 
 from engine import ConfigError, RunConfig
-from engine.links import MAX_RACE_STEPS, CompareLink, RaceLink
-from engine.race import SURFACES
+from engine.course.links import MAX_RACE_STEPS, CompareLink, RaceLink
+from engine.experiments.race import SURFACES
 
 
 @pytest.mark.parametrize("link", [

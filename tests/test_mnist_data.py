@@ -9,14 +9,14 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from engine.datasets import MNIST_MEAN, MNIST_STD
-from engine.mnist_data import (
+from engine.cli import download_main
+from engine.core.datasets import MNIST_MEAN, MNIST_STD
+from engine.core.mnist_data import (
     DATA_DIR,
     IMAGES_MAGIC,
     LABELS_MAGIC,
     MNIST_FILES,
     MnistError,
-    download_main,
     download_mnist,
     load_mnist,
     parse_idx,

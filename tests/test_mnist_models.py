@@ -9,10 +9,12 @@ import pytest
 import torch
 
 from engine import RunConfig, Trainer
-from engine.metrics import confusion_matrix, mistakes, per_class_accuracy
-from engine.models import ConvNet, build_model
-from engine.presets import MNIST_PRESETS
-from playground.mnist_session import MnistSession
+from engine.core.loop import Snapshots, train
+from engine.core.metrics import confusion_matrix, mistakes, per_class_accuracy
+from engine.core.models import ConvNet, build_model
+from engine.core.probes import class_probabilities, feature_maps
+from engine.course.presets import MNIST_PRESETS
+from playground.sessions import MnistSession
 from tests.conftest import ROOT
 
 IMAGES = torch.zeros(3, 1, 28, 28)
@@ -45,9 +47,9 @@ def test_valid_padding_shrinks_the_picture_at_each_convolution():
 @pytest.mark.parametrize("model", ["softmax", "mlp", "cnn"])
 def test_a_short_run_on_a_small_subset_lowers_the_loss(model):
     trainer = Trainer(RunConfig(dataset="mnist", model=model, hidden_sizes=(32,), train_size=500, batch_size=50,
-                                learning_rate=1e-3, activation="relu"), record_every=10**9)
+                                learning_rate=1e-3, activation="relu"))
     before = trainer.evaluate().test_loss
-    trainer.train_epochs(2)
+    train(trainer, 2 * trainer.steps_per_epoch, snapshots=Snapshots(every=None, at_end=False))
     after = trainer.evaluate()
     assert after.test_loss < 0.8 * before and after.test_acc > 0.5
 
@@ -107,18 +109,18 @@ def test_cli_trains_mnist_and_reports_accuracy_per_digit():
 
 def test_feature_maps_of_one_image_come_from_the_engine_without_dropout():
     trainer = Trainer(RunConfig(dataset="mnist", model="cnn", conv_channels=(4, 8), dropout=0.5, train_size=100))
-    stages = trainer.feature_maps(trainer.data.x_test[0])
+    stages = feature_maps(trainer.model, trainer.data.x_test[0])
     assert [(name, maps.shape) for name, maps in stages] == [
         ("conv 1", (4, 28, 28)), ("pool 1", (4, 14, 14)), ("conv 2", (8, 14, 14)), ("pool 2", (8, 7, 7))]
     assert trainer.model.training  # back in training mode afterwards
-    assert Trainer(RunConfig(dataset="mnist", train_size=100)).feature_maps(trainer.data.x_test[0]) == []
+    assert feature_maps(Trainer(RunConfig(dataset="mnist", train_size=100)).model, trainer.data.x_test[0]) == []
 
 
 def test_a_drawn_digit_is_normalised_like_mnist_and_classified():
-    from engine.datasets import normalise, unnormalise
+    from engine.core.datasets import normalise, unnormalise
 
     trainer = Trainer(RunConfig(dataset="mnist", model="softmax", train_size=100))
     digit = unnormalise(trainer.data.x_test[0, 0])  # back to grey levels in [0, 1]
     np.testing.assert_allclose(normalise(digit[None]), trainer.data.x_test[:1], atol=1e-5)
-    probabilities = trainer.probabilities(normalise(digit[None]))
+    probabilities = class_probabilities(trainer.network, normalise(digit[None]))
     assert probabilities.shape == (1, 10) and probabilities.sum() == pytest.approx(1.0, abs=1e-5)

@@ -3,8 +3,11 @@ import pytest
 import torch
 
 from engine import RunConfig, Trainer
-from engine.datasets import Dataset
-from engine.models import ACTIVATIONS, INITS, MLP, BinaryHead, RegressionHead, build_mlp
+from engine.core.datasets import Dataset
+from engine.core.heads import BinaryHead, RegressionHead
+from engine.core.loop import train
+from engine.core.models import ACTIVATIONS, INITS, MLP, build_mlp
+from engine.core.probes import decision_grid
 
 
 def test_empty_hidden_list_is_a_single_linear_layer():
@@ -68,9 +71,9 @@ def test_softmax_head_trains_on_three_classes():
     data = Dataset(x[:200], labels[:200], x[200:], labels[200:], ((-2, 2), (-2, 2)), n_classes=3)
     trainer = Trainer(RunConfig(hidden_sizes=(8,)), data=data)
     assert trainer.model.linears[-1].out_features == 3
-    trainer.train_epochs(20)
+    train(trainer, 20 * trainer.steps_per_epoch)
     assert trainer.evaluate().test_acc > 0.9
-    grid = trainer.decision_grid(20)
+    grid = decision_grid(trainer.network, trainer.data.bounds, 20)
     assert grid.probability.shape == (20, 20, 3)
     np.testing.assert_allclose(grid.probability.sum(axis=2), 1.0, atol=1e-5)
 

@@ -1,15 +1,16 @@
 import pytest
 import torch
 
-from engine import OPTIMIZERS, RunConfig, Trainer
-from engine.optimizers import make_optimizer
+from engine import RunConfig, Trainer
+from engine.core.loop import train
+from engine.core.optimizers import OPTIMIZERS, make_optimizer
 
 
 @pytest.mark.parametrize("name", OPTIMIZERS)
 def test_every_optimizer_lowers_the_loss_with_its_default_learning_rate(name):
     trainer = Trainer(RunConfig(dataset="moons", hidden_sizes=(8, 8), optimizer=name))
     before = trainer.evaluate().train_loss
-    trainer.train(300)
+    train(trainer, 300)
     assert not trainer.diverged
     assert trainer.evaluate().train_loss < 0.8 * before
 
@@ -29,7 +30,7 @@ def test_nesterov_and_momentum_are_sgd_with_momentum():
 def test_weight_decay_keeps_weights_smaller():
     def weight_norm(decay):
         trainer = Trainer(RunConfig(dataset="spirals", hidden_sizes=(16, 16), weight_decay=decay))
-        trainer.train(400)
+        train(trainer, 400)
         return sum(layer.weight.norm().item() for layer in trainer.model.linears)
 
     assert weight_norm(0.01) < 0.8 * weight_norm(0.0)

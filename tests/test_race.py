@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from engine.optimizers import OPTIMIZERS
-from engine.race import DTYPE, ESCAPE_RADIUS, MAX_STEPS, SURFACES, Surface, Trajectory, race, surface_grid
+from engine.core.optimizers import OPTIMIZERS
+from engine.experiments.race import DTYPE, ESCAPE_RADIUS, MAX_STEPS, SURFACES, Surface, Trajectory, race, surface_grid
 from playground import i18n
 
 ADAPTIVE = ("adagrad", "rmsprop", "adadelta", "adam", "nadam")

@@ -1,5 +1,5 @@
 from engine import RunConfig
-from playground.session import RunSession
+from playground.sessions import RunSession
 
 
 def test_new_session_shows_step_zero_with_a_snapshot():
@@ -25,12 +25,12 @@ def test_other_settings_restart_the_run_and_say_which():
 
 def test_tick_trains_the_chosen_steps_per_frame_and_records_the_frame(monkeypatch):
     # A generous time budget, so a busy machine cannot cut the frame short.
-    monkeypatch.setattr("playground.session.TRAIN_BUDGET_SECONDS", 5.0)
+    monkeypatch.setattr("playground.sessions.TRAIN_BUDGET_SECONDS", 5.0)
     session = RunSession(RunConfig())
     assert session.tick("10 steps") == 10
     assert session.tick("1 step") == 1
     assert session.trainer.history.steps[-1] == 11
-    monkeypatch.setattr("playground.session.TRAIN_BUDGET_SECONDS", 0.03)
+    monkeypatch.setattr("playground.sessions.TRAIN_BUDGET_SECONDS", 0.03)
     assert session.tick("max") > 0
 
 

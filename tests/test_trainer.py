@@ -4,20 +4,22 @@ import numpy as np
 import pytest
 
 from engine import RunConfig, Trainer
+from engine.core.loop import Budget, Snapshots, train
+from engine.core.probes import class_probabilities, decision_grid, grad_norms, hidden_grids
 
 
 def test_same_config_same_run_including_dropout_and_shuffling():
     config = RunConfig(dataset="spirals", hidden_sizes=(8, 8), dropout=0.3, seed=5)
     first, second = Trainer(config), Trainer(config)
-    first.train(50)
-    second.train(50)
+    train(first, 50)
+    train(second, 50)
     assert first.history.batch_loss == second.history.batch_loss
 
 
 def test_other_seed_other_run():
     a, b = Trainer(RunConfig(seed=1)), Trainer(RunConfig(seed=2))
-    a.train(5)
-    b.train(5)
+    train(a, 5)
+    train(b, 5)
     assert a.history.batch_loss != b.history.batch_loss
 
 
@@ -25,24 +27,24 @@ def test_training_in_pieces_equals_training_at_once():
     config = RunConfig(dataset="moons", batch_size=7)
     pieces, whole = Trainer(config), Trainer(config)
     for _ in range(10):
-        pieces.train(13)
-    whole.train(130)
+        train(pieces, 13)
+    train(whole, 130)
     assert pieces.history.batch_loss == whole.history.batch_loss
 
 
 def test_reset_starts_again_from_the_same_weights():
     trainer = Trainer(RunConfig())
-    trainer.train(20)
+    train(trainer, 20)
     first = list(trainer.history.batch_loss)
     trainer.reset()
     assert trainer.step == 0 and trainer.history.batch_loss == []
-    trainer.train(20)
+    train(trainer, 20)
     assert trainer.history.batch_loss == first
 
 
 def test_history_records_every_step_loss_and_snapshots_at_the_interval():
-    trainer = Trainer(RunConfig(hidden_sizes=(4, 4)), record_every=5)
-    trainer.train(23)
+    trainer = Trainer(RunConfig(hidden_sizes=(4, 4)))
+    train(trainer, 23, snapshots=Snapshots(every=5, at_end=False))
     h = trainer.history
     assert len(h.batch_loss) == 23
     assert h.steps == [5, 10, 15, 20]
@@ -51,8 +53,8 @@ def test_history_records_every_step_loss_and_snapshots_at_the_interval():
 
 
 def test_loss_falls_and_accuracy_rises_as_it_trains():
-    trainer = Trainer(RunConfig(dataset="circle", hidden_sizes=(8,)), record_every=50)
-    trainer.train(1000)
+    trainer = Trainer(RunConfig(dataset="circle", hidden_sizes=(8,)))
+    train(trainer, 1000, snapshots=Snapshots(every=50))
     h = trainer.history
     assert h.train_loss[-1] < 0.5 * h.train_loss[0]
     assert h.test_acc[-1] > h.test_acc[0]
@@ -62,7 +64,7 @@ def test_full_batch_takes_one_step_per_epoch_and_batch_one_takes_one_per_point()
     full = Trainer(RunConfig(batch_size="full", n_points=100, test_fraction=0.5))
     single = Trainer(RunConfig(batch_size=1, n_points=100, test_fraction=0.5))
     assert full.steps_per_epoch == 1 and single.steps_per_epoch == 50
-    full.train(3)
+    train(full, 3)
     assert full.epoch == 3
 
 
@@ -72,35 +74,35 @@ def test_batch_larger_than_the_training_set_is_full_batch():
 
 def test_too_large_learning_rate_marks_the_run_diverged_without_raising():
     trainer = Trainer(RunConfig(hidden_sizes=(8, 8, 8), activation="linear", optimizer="sgd", learning_rate=50.0))
-    done = trainer.train(1000)
+    done = train(trainer, 1000)
     assert trainer.diverged and done < 1000 and trainer.step == done
     assert "learning rate" in trainer.message and "NaN" in trainer.message or "infinite" in trainer.message
-    assert trainer.train(10) == 0
+    assert train(trainer, 10) == 0
 
 
 def test_good_learning_rate_does_not_diverge():
     trainer = Trainer(RunConfig(hidden_sizes=(8, 8, 8), activation="linear", optimizer="sgd", learning_rate=0.05))
-    trainer.train(500)
+    train(trainer, 500)
     assert not trainer.diverged and trainer.message == ""
 
 
 def test_train_for_stops_after_its_time_budget():
     trainer = Trainer(RunConfig())
-    done = trainer.train_for(0.05)
+    done = train(trainer, 10**6, Budget(0.05))
     assert 0 < done == trainer.step
 
 
 def test_gradient_norms_are_zero_before_the_first_step_then_positive():
     trainer = Trainer(RunConfig(hidden_sizes=(4,)))
-    assert trainer.grad_norms() == [0.0, 0.0]
-    trainer.train(1)
-    assert all(g > 0 for g in trainer.grad_norms())
+    assert grad_norms(trainer.model).tolist() == [0.0, 0.0]
+    train(trainer, 1)
+    assert all(g > 0 for g in grad_norms(trainer.model).tolist())
 
 
 def test_decision_grid_covers_the_data_bounds_with_probabilities():
     trainer = Trainer(RunConfig(dataset="xor", hidden_sizes=(4,), learning_rate=0.03))
-    trainer.train_epochs(100)
-    grid = trainer.decision_grid(100)
+    train(trainer, 100 * trainer.steps_per_epoch)
+    grid = decision_grid(trainer.network, trainer.data.bounds, 100)
     assert grid.probability.shape == (100, 100)
     assert grid.x1[0] == pytest.approx(trainer.data.bounds[0][0]) and grid.x2[-1] == pytest.approx(trainer.data.bounds[1][1])
     assert ((grid.probability >= 0) & (grid.probability <= 1)).all()
@@ -114,31 +116,31 @@ def test_decision_grid_covers_the_data_bounds_with_probabilities():
 
 def test_hidden_grids_show_each_hidden_neuron_over_the_plane():
     trainer = Trainer(RunConfig(hidden_sizes=(4, 3)))
-    grids = trainer.hidden_grids(25)
+    grids = hidden_grids(trainer.network, trainer.data.bounds, 25)
     assert [g.shape for g in grids] == [(25, 25, 4), (25, 25, 3)]
 
 
 def test_evaluate_is_deterministic_with_dropout():
     trainer = Trainer(RunConfig(hidden_sizes=(16,), dropout=0.5))
-    trainer.train(20)
+    train(trainer, 20)
     assert trainer.evaluate() == trainer.evaluate()
     assert math.isfinite(trainer.evaluate().test_loss)
 
 
 def test_learning_rate_l2_and_batch_size_apply_live_without_restarting():
     trainer = Trainer(RunConfig(batch_size=10, n_points=100, test_fraction=0.5))
-    trainer.train(10)
+    train(trainer, 10)
     assert trainer.apply_live(trainer.config.replace(learning_rate=0.5, weight_decay=0.01, batch_size=25))
     assert trainer.step == 10 and trainer.optimizer.param_groups[0]["lr"] == 0.5
     assert trainer.optimizer.param_groups[0]["weight_decay"] == 0.01
     assert trainer.steps_per_epoch == 2
-    trainer.train(2)
+    train(trainer, 2)
     assert trainer.epoch == 3  # 10 steps of 10 and 2 of 25 examples, 50 per epoch
 
 
 def test_architecture_changes_do_not_apply_live():
     trainer = Trainer(RunConfig())
-    trainer.train(5)
+    train(trainer, 5)
     assert not trainer.apply_live(trainer.config.replace(hidden_sizes=(8,)))
     assert not trainer.apply_live(trainer.config.replace(dataset="circle"))
     assert trainer.config == RunConfig() and trainer.step == 5
@@ -147,9 +149,11 @@ def test_architecture_changes_do_not_apply_live():
 def test_test_predictions_give_a_probability_per_class():
     binary = Trainer(RunConfig(dataset="moons", n_points=60))
     three = Trainer(RunConfig(dataset="three_blobs", n_points=60))
-    assert binary.test_predictions().shape == (30, 2) and three.test_predictions().shape == (30, 3)
-    np.testing.assert_allclose(three.test_predictions().sum(axis=1), 1.0, atol=1e-5)
-    np.testing.assert_allclose(binary.test_predictions()[:, 1], binary.outputs(binary.data.x_test), atol=1e-6)
+    binary_p = class_probabilities(binary.network, binary.data.x_test)
+    three_p = class_probabilities(three.network, three.data.x_test)
+    assert binary_p.shape == (30, 2) and three_p.shape == (30, 3)
+    np.testing.assert_allclose(three_p.sum(axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(binary_p[:, 1], binary.network.outputs(binary.data.x_test), atol=1e-6)
 
 
 def test_input_features_change_the_network_but_not_the_data():

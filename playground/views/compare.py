@@ -1,5 +1,270 @@
-"""Page script for Compare (its code lives in playground/compare_page.py)."""
+"""Compare: the same network with one setting changed, trained side by side in lock-step.
 
-from playground import compare_page
+The page's settings are one `CompareLink`: the sidebar's base config, the setting varied and
+its values, seeds per run, and whether the runs keep together by steps or by epochs. The
+address bar always holds it; the first visit (or a lesson) takes it from there.
+"""
 
-compare_page.page()
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from engine.core.config import ConfigError, RunConfig, format_value, parse_value
+from engine.core.datasets import DATASETS
+from engine.core.loop import Budget, train
+from engine.core.models import ACTIVATIONS, INITS
+from engine.core.optimizers import OPTIMIZERS
+from engine.core.probes import decision_grid, grad_norms, layer_names
+from engine.course.links import SEEDS, CompareLink
+from engine.experiments.compare import ALIGNS, Comparison, snapshot_epochs
+from playground import controls, figures, labels, lesson_panel, urls, viewer
+from playground.i18n import t
+
+PAGE = "compare"
+STATE = "compare.comparison"
+SAVED = "compare.link"  # the settings, kept while the student is on another page
+EXTRA = "compare.extra_values"  # values a link brought that the lists below do not offer
+TICK_SECONDS = 0.3
+TRAIN_SECONDS_PER_TICK = 0.15
+MAX_STEPS_PER_TICK = 1_000_000  # the budget decides
+# What can be varied, and the values offered (text forms, as in a link).
+VARIATIONS: dict[str, list[str]] = {
+    "activation": list(ACTIVATIONS),
+    "optimizer": list(OPTIMIZERS),
+    "learning_rate": ["0.0001", "0.001", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"],
+    "batch_size": ["1", "10", "50", "full"],
+    "hidden_sizes": ["", "4", "8,8", "8,8,8,8", "16,16,16,16,16,16"],
+    "init": list(INITS),
+    "dropout": ["0", "0.2", "0.5"],
+    "weight_decay": ["0", "0.001", "0.01", "0.1"],
+    "standardize": ["0", "1"],
+    "input_scale": ["1", "10", "100"],
+    "dataset": list(DATASETS),
+    "seed": ["0", "1", "2", "3"],
+}
+# Values shown by their label (in the session's language) rather than their text form.
+NAMED_VALUES = {"activation": labels.ACTIVATIONS, "optimizer": labels.OPTIMIZERS, "init": labels.INITS,
+                "dataset": labels.DATASETS}
+
+
+def _value_label(field: str, value: str) -> str:
+    names = NAMED_VALUES.get(field)
+    if names is not None and value in names:
+        return names[value]
+    return value or t("compare.none")
+
+
+def _run_label(field: str, value: str) -> str:
+    """E.g. "Activation = ReLU"."""
+    return t("compare.run", field=labels.FIELDS[field], value=_value_label(field, value))
+
+
+def _options(field: str, base: RunConfig) -> list[str]:
+    """The values offered for `field`: the usual ones, the base's own and any a link brought,
+    each value once (by what it means: "1" and "1.0" are one learning rate)."""
+    extra = st.session_state.get(EXTRA, {}).get(field, [])
+    offered: dict[object, str] = {}
+    for value in [*VARIATIONS[field], format_value(field, getattr(base, field)), *extra]:
+        offered.setdefault(parse_value(field, value), value)
+    return list(offered.values())
+
+
+def _among(field: str, values: list[str], options: list[str]) -> list[str]:
+    """`values` as the options that mean the same (a value no option means is dropped)."""
+    by_meaning = {parse_value(field, option): option for option in options}
+    return [by_meaning[meaning] for meaning in (parse_value(field, value) for value in values) if meaning in by_meaning]
+
+
+def _two_d(link: CompareLink, warnings: list[str]) -> CompareLink:
+    """The link on 2D data: Compare's sidebar offers no image data."""
+    if not link.base.images:
+        return link
+    default = RunConfig()
+    warnings.append(t("compare.link_images", dataset=link.base.dataset, default=labels.DATASETS[default.dataset]))
+    try:
+        return CompareLink(default, link.vary, link.values, link.seeds, link.align)
+    except ConfigError:
+        return CompareLink(default)
+
+
+def _load(link: CompareLink) -> None:
+    """Put the link's variation, seeds and alignment into the widgets (before they are drawn)."""
+    st.session_state.update({"compare.field": link.vary, "compare.values.field": link.vary,
+                             "compare.values": list(link.values), "compare.seeds": link.seeds,
+                             "compare.align": link.align, EXTRA: {link.vary: list(link.values)}, SAVED: link})
+
+
+def _load_settings() -> None:
+    """On the first visit, or when a lesson asks, take the settings from the URL; back from
+    another page, restore them."""
+    state = st.session_state
+    if urls.load_requested(PAGE) or (SAVED not in state and controls.key("dataset") not in state):
+        link, warnings = CompareLink.from_query(urls.page_query())
+        link = _two_d(link, warnings)
+        controls.load_config(link.base)
+        _load(link)
+        urls.loaded(PAGE, link, warnings)
+        lesson_panel.take_from_url(PAGE)
+        return
+    if SAVED in state and controls.key("dataset") not in state:  # back from a page without the sidebar
+        controls.load_config(state[SAVED].base)
+    if SAVED in state and "compare.field" not in state:
+        _load(state[SAVED])
+    state.setdefault("compare.field", CompareLink.vary)
+    state.setdefault("compare.align", CompareLink.align)
+
+
+def _comparison(link: CompareLink) -> Comparison | None:
+    """This session's comparison, rebuilt when the settings change."""
+    state = st.session_state
+    current: Comparison | None = state.get(STATE)
+    if current is None or state.get("compare.wanted") != link:
+        try:
+            current = link.comparison()
+        except ConfigError as error:
+            st.error(t("compare.cannot_compare", error=error))
+            return None
+        current.record()
+        state[STATE], state["compare.wanted"] = current, link
+        state["compare.playing"] = False
+    return current
+
+
+def _shown(comparison: Comparison, run_labels: list[str], show_test: bool, log_loss: bool) -> None:
+    runs = comparison.runs
+    by_epochs = comparison.align == "epochs"
+    for i, (column, run, label) in enumerate(zip(st.columns(len(runs)), runs, run_labels)):
+        with column:
+            accuracy = run.history.test_acc[-1] if run.history.steps else math.nan
+            if run.diverged:
+                title = t("compare.boundary_diverged", run=label)
+            elif run.task == "regression":  # no accuracy for a value: its test error instead
+                title = t("compare.boundary_title_loss", run=label, loss=run.history.test_loss[-1])
+            else:
+                title = t("compare.boundary_title", run=label, accuracy=accuracy)
+            st.plotly_chart(figures.boundary_figure(decision_grid(run.network, run.data.bounds, 60), run.data, title, show_test),
+                            width="stretch", key=f"compare.boundary.{i}")
+    st.plotly_chart(figures.overlay_loss_figure(run_labels, [run.history for run in runs], log_loss,
+                                                [snapshot_epochs(run) for run in runs] if by_epochs else None),
+                    width="stretch", key="compare.loss")
+    if comparison.seed_runs:
+        seed_runs = comparison.seed_runs
+        st.plotly_chart(figures.seeds_band_figure(run_labels, [run.history for run in seed_runs],
+                                                  epochs=[snapshot_epochs(run) for run in seed_runs] if by_epochs else None),
+                        width="stretch", key="compare.seeds_band")
+    norms = [grad_norms(run.model).tolist() for run in runs]
+    positive = [g for layer in norms for g in layer if g > 0 and math.isfinite(g)]
+    y_range = (math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))) if positive else (-3, 1)
+    for i, (column, run, label, run_norms) in enumerate(zip(st.columns(len(runs)), runs, run_labels, norms)):
+        column.plotly_chart(figures.gradient_bars_figure(layer_names(run.model), run_norms,
+                                                         t("compare.gradients_title", run=label), y_range),
+                            width="stretch", key=f"compare.gradients.{i}")
+    st.dataframe(
+        [{t("compare.column.run"): label, t("compare.column.step"): run.step, t("compare.column.epoch"): round(run.epoch, 2),
+          t("compare.column.train_loss"): run.history.train_loss[-1], t("compare.column.test_loss"): run.history.test_loss[-1],
+          t("compare.column.train_acc"): run.history.train_acc[-1], t("compare.column.test_acc"): run.history.test_acc[-1],
+          t("compare.column.diverged"): run.diverged} for run, label in zip(runs, run_labels)],
+        hide_index=True, width="stretch")
+
+
+def _variation(base: RunConfig) -> CompareLink | None:
+    """The variation widgets, read back with the base into the page's link (None, after
+    saying why, if the runs cannot be compared)."""
+    state = st.session_state
+    field_column, values_column, seeds_column, align_column = st.columns([1.3, 2.6, 1.1, 1.5])
+    field = field_column.selectbox(t("compare.vary"), list(VARIATIONS), key="compare.field", format_func=labels.FIELDS.format())
+    options = _options(field, base)
+    if state.get("compare.values.field") != field:
+        current = format_value(field, getattr(base, field))
+        default = list(CompareLink.values) if field == CompareLink.vary else [current] + [
+            v for v in options if parse_value(field, v) != parse_value(field, current)][:1]
+        state["compare.values"], state["compare.values.field"] = default, field
+    state["compare.values"] = _among(field, state["compare.values"], options)
+    values = values_column.multiselect(t("compare.values"), options, key="compare.values", max_selections=4,
+                                       format_func=lambda value: _value_label(field, value))
+    seeds = seeds_column.select_slider(t("compare.seeds"), SEEDS, key="compare.seeds", help=t("compare.seeds_help"))
+    align = align_column.segmented_control(
+        t("compare.align"), ALIGNS, key="compare.align", required=True, help=t("compare.align_help"),
+        format_func=lambda name: t("compare.align_epochs") if name == "epochs" else t("compare.align_steps"))
+    try:
+        return CompareLink(base, field, tuple(values), seeds, align)
+    except ConfigError as error:
+        st.error(t("compare.cannot_compare", error=error))
+        return None
+
+
+def page() -> None:
+    state = st.session_state
+    _load_settings()
+    base = controls.sidebar()
+    if not viewer.presenting():
+        st.title(t("compare.title"))
+        st.caption(t("compare.intro"))
+    if base is None:
+        return
+    if viewer.presenting() and SAVED in state:  # presenter mode: the variation stays as set, its widgets hidden
+        for name in ("compare.field", "compare.values", "compare.values.field", "compare.seeds", "compare.align",
+                     "compare.show_test", "compare.log_loss"):
+            if name in state:
+                state[name] = state[name]  # kept while their widgets are not drawn
+        saved = state[SAVED]
+        try:
+            link = CompareLink(base, saved.vary, saved.values, saved.seeds, saved.align)
+        except ConfigError as error:
+            st.error(t("compare.cannot_compare", error=error))
+            return
+    else:
+        link = _variation(base)
+    if link is None:
+        return
+    state[SAVED] = link
+    urls.follow(PAGE, link, link.to_query())  # the address bar always links to these settings
+    comparison = _comparison(link)
+    if comparison is None:
+        return
+    by_epochs = comparison.align == "epochs"
+    lesson_panel.show(PAGE, progress=math.floor(comparison.epoch + 1e-9) if by_epochs else comparison.step)
+    run_labels = [_run_label(link.vary, value) for value in link.values]
+    playing = state.get("compare.playing", False)
+    widths = [1.6, 1.6, 1.6, 1.6, 2] if viewer.presenting() else [1.1, 1.1, 1.1, 1.1, 2.2]
+    play, step, epoch, reset, view = st.columns(widths, vertical_alignment="bottom")
+    play.button(t("compare.pause") if playing else t("compare.play"), key="compare.play", type="primary",
+                width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:",
+                on_click=lambda: state.update({"compare.playing": not playing}))
+
+    def advance(epochs: int = 0) -> None:
+        """One lock-step, or with `epochs` that many more passes over the data."""
+        state["compare.playing"] = False
+        train(comparison, comparison.steps_for_epochs(epochs) if epochs else 1)
+
+    step.button(t("compare.step"), key="compare.step", width="stretch", on_click=advance,
+                help=t("compare.step_help_epochs") if by_epochs else t("compare.step_help_steps"))
+    epoch.button(t("compare.epoch"), key="compare.epoch", width="stretch", on_click=advance,
+                 args=(1,), help=t("compare.epoch_help"))
+    reset.button(t("compare.reset"), key="compare.reset", icon=":material/restart_alt:", width="stretch",
+                 on_click=lambda: (comparison.reset(), comparison.record(), state.update({"compare.playing": False})))
+    if viewer.presenting():
+        show_test, log_loss = state.get("compare.show_test", True), state.get("compare.log_loss", False)
+    else:
+        with view:
+            show_test = st.toggle(t("compare.show_test"), value=True, key="compare.show_test")
+            log_loss = st.toggle(t("compare.log_loss"), value=False, key="compare.log_loss")
+
+    @st.fragment(run_every=TICK_SECONDS if playing else None)
+    def live() -> None:
+        if state.get("compare.playing"):
+            train(comparison, MAX_STEPS_PER_TICK, Budget(TRAIN_SECONDS_PER_TICK))
+            if comparison.diverged:
+                state["compare.playing"] = False
+                st.rerun()
+        st.caption(t("compare.progress_epochs", epoch=comparison.epoch) if by_epochs
+                   else t("compare.progress_steps", step=comparison.step))
+        _shown(comparison, run_labels, show_test, log_loss)
+
+    live()
+
+
+if __name__ == "__main__":  # Streamlit runs this file as the page
+    page()

@@ -1,5 +1,39 @@
-"""Page script for the Lessons home page (its code lives in playground/lessons_page.py)."""
+"""The home page: one card per idea of the course, each opening its page set up."""
 
-from playground import lessons_page
+from __future__ import annotations
 
-lessons_page.page()
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from engine.course.lessons import LESSONS
+from playground import lesson_panel, viewer
+from playground.i18n import t
+from playground.pages import PAGES
+
+COLUMNS = 3
+
+
+
+def page() -> None:
+    st.title(t("lessons.title"))
+    if not viewer.presenting():
+        st.caption(t("lessons.intro"))
+    lessons = list(LESSONS.values())
+    for row in range(0, len(lessons), COLUMNS):
+        for column, lesson in zip(st.columns(COLUMNS), lessons[row:row + COLUMNS]):
+            with column.container(border=True, height="stretch", key=f"lesson_card_{lesson.id}"):
+                st.caption(f"{t('lessons.idea', n=lesson.idea)} · {t('lessons.on_page', page=t(PAGES[lesson.page].title_key))}")
+                st.markdown(f"#### {t(f'lessons.{lesson.id}.title')}")
+                st.markdown(t(f"lessons.{lesson.id}.summary"))
+                open_column, link_column = st.columns([1, 1], vertical_alignment="center")
+                if open_column.button(t("lessons.open"), key=f"lesson.open.{lesson.id}", type="primary",
+                                      icon=PAGES[lesson.page].icon, width="stretch"):
+                    lesson_panel.open_page(lesson.page, dict(lesson.query), lesson.id)
+                query = urlencode({**lesson.query, **lesson_panel.app_query(lesson.id)})
+                link_column.markdown(f":material/link: [{t('lessons.link')}](./{lesson.page}?{query})",
+                                     help=t("lessons.link_help"))
+
+
+if __name__ == "__main__":  # Streamlit runs this file as the page
+    page()

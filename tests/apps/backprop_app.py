@@ -4,16 +4,13 @@ playground/app.py: the second page (the optimizer race) lets a test leave the pa
 `?lang=ko` shows it in Korean, as the real app's link does.
 """
 
-import sys
 from pathlib import Path
 
-# Streamlit puts this file's folder on the path; the engine and playground live two levels up.
+import streamlit as st
+
+from playground import i18n
+
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-import streamlit as st  # noqa: E402
-
-from playground import i18n  # noqa: E402
 
 st.set_page_config(page_title="Backprop by hand", layout="wide")
 if i18n.STATE_KEY not in st.session_state:

@@ -7,18 +7,13 @@ MNIST-ready image's bounding box and the ink in its middle (empty for a "0").
 
 import base64
 import io
-import sys
-from pathlib import Path
 
-# Streamlit puts this file's folder on the path; the engine and playground live two levels up.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+import numpy as np
+import streamlit as st
+from PIL import Image
 
-import numpy as np  # noqa: E402
-import streamlit as st  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from engine.digits import centre_of_mass, to_mnist  # noqa: E402
-from playground.draw_digit import draw_digit  # noqa: E402
+from engine.core.digits import centre_of_mass, to_mnist
+from playground.components.draw_digit import draw_digit
 
 # Moving the pad into a column mounts a new pad in the page: the drawing must come back on it.
 if st.toggle("Pad in a column", key="in_column"):

@@ -256,7 +256,7 @@ IMAGE_DATASETS = {"mnist": "handwritten digits 0-9, 28x28 grey"}
 def _mnist_normalised() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """All of MNIST as read-only normalised float32 (n, 1, 28, 28) arrays: one copy per
     process (about 220 MB), shared by every run."""
-    from engine.mnist_data import load_mnist  # here, not at the top: only image runs need the files
+    from engine.core.mnist_data import load_mnist  # here, not at the top: only image runs need the files
 
     mnist = load_mnist()
     arrays = (normalise(mnist.train_images / 255), np.asarray(mnist.train_labels, dtype=np.int64),

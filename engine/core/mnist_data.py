@@ -16,7 +16,6 @@ fetches any file that is missing or corrupt. NumPy and the standard library only
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import math
@@ -31,12 +30,27 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.client import HTTPException
 from pathlib import Path
-from typing import TextIO
 
 import numpy as np
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-DATA_DIR = PROJECT_DIR / "data" / "mnist"
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+# Where MNIST is read from, first match wins: the folder named by this environment variable;
+# the checkout's data/mnist; the copy `pip install` puts in <prefix>/share/nn-playground/mnist.
+DATA_ENV = "NN_PLAYGROUND_MNIST"
+CHECKOUT_DATA_DIR = PROJECT_DIR / "data" / "mnist"
+INSTALLED_DATA_DIR = Path(sys.prefix) / "share" / "nn-playground" / "mnist"
+
+
+def data_dir() -> Path:
+    """The MNIST folder this process reads (see DATA_ENV above)."""
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV])
+    if CHECKOUT_DATA_DIR.is_dir() or not INSTALLED_DATA_DIR.is_dir():
+        return CHECKOUT_DATA_DIR
+    return INSTALLED_DATA_DIR
+
+
+DATA_DIR = data_dir()
 
 IMAGES_MAGIC = 2051  # 0x0803: unsigned bytes, 3 dimensions (count, rows, columns)
 LABELS_MAGIC = 2049  # 0x0801: unsigned bytes, 1 dimension (count)
@@ -77,9 +91,6 @@ MIRRORS: tuple[str, ...] = (
 )
 DOWNLOAD_TIMEOUT_SECONDS = 30
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
-PROGRESS_BAR_WIDTH = 30
-EXIT_DOWNLOAD_FAILED = 1
-EXIT_BAD_ARGUMENTS = 2
 
 Progress = Callable[[str, int, int | None], None]
 
@@ -146,7 +157,7 @@ def _read_idx_gz(path: Path, idx_file: IdxFile) -> np.ndarray:
     return array
 
 
-def _shown(path: Path) -> str:
+def shown(path: Path) -> str:
     """A path as the user would type it: relative to the project when inside it."""
     try:
         return str(path.resolve().relative_to(PROJECT_DIR))
@@ -173,14 +184,14 @@ def load_mnist(root: Path = DATA_DIR) -> Mnist:
     for idx_file in MNIST_FILES.values():
         path = root / idx_file.name
         if not path.is_file():
-            raise MnistError(f"{_shown(path)} is missing; {_download_hint(root)}")
+            raise MnistError(f"{shown(path)} is missing; {_download_hint(root)}")
     arrays = {}
     for field, idx_file in MNIST_FILES.items():
         path = root / idx_file.name
         try:
             arrays[field] = _read_idx_gz(path, idx_file)
         except MnistError as error:
-            raise MnistError(f"{_shown(path)} is {error}; {_download_hint(root)}") from None
+            raise MnistError(f"{shown(path)} is {error}; {_download_hint(root)}") from None
     # int64, the label type torch's losses take, like the labels of the 2-D datasets.
     for field in ("train_labels", "test_labels"):
         arrays[field] = arrays[field].astype(np.int64)
@@ -232,7 +243,7 @@ def _fetch_verified(url: str, path: Path, idx_file: IdxFile, progress: Progress 
         temp.unlink(missing_ok=True)
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException) -> str:
     text = str(error)
     if isinstance(error, urllib.error.URLError) and not isinstance(error, urllib.error.HTTPError):
         text = str(error.reason)  # "[Errno 111] Connection refused", not "<urlopen error [Errno 111] ...>"
@@ -269,87 +280,9 @@ def download_mnist(
             # OSError covers URLError, HTTP errors and timeouts; HTTPException a connection
             # cut mid-file; ValueError a malformed URL or Content-Length.
             except (OSError, HTTPException, ValueError, MnistError) as error:
-                failures.append(f"{url}: {_one_line(error)}")
+                failures.append(f"{url}: {one_line(error)}")
         else:
             tried = "; ".join(failures) if failures else "no mirrors given"
-            raise MnistError(f"could not download {idx_file.name} into {_shown(root)} ({tried})")
+            raise MnistError(f"could not download {idx_file.name} into {shown(root)} ({tried})")
         downloaded.append(idx_file.name)
     return downloaded
-
-
-def _progress_line(name: str, done: int, total: int | None) -> str:
-    """Returns one line of the text progress bar, e.g.
-    `train-images-idx3-ubyte.gz  [#####.....]  45% 4.4/9.7 MB`."""
-    # Megabytes for the image files, kilobytes for the label files (4.5 kB would show as 0.0 MB).
-    scale, unit = (1e6, "MB") if max(done, total or 0) >= 1e6 else (1e3, "kB")
-    if not total:
-        return f"{name:<27} {done / scale:.1f} {unit}"
-    filled = min(PROGRESS_BAR_WIDTH, PROGRESS_BAR_WIDTH * done // total)
-    bar = "#" * filled + "." * (PROGRESS_BAR_WIDTH - filled)
-    return f"{name:<27} [{bar}] {100 * done / total:3.0f}% {done / scale:.1f}/{total / scale:.1f} {unit}"
-
-
-class _ProgressBar:
-    """Draws `_progress_line` in place with \\r, one finished line per file."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.name: str | None = None
-        self.width = 0
-
-    def __call__(self, name: str, done: int, total: int | None) -> None:
-        if name != self.name:
-            self.finish()
-            self.name = name
-        line = _progress_line(name, done, total)
-        # Pad over the previous line: a retry from another mirror starts again shorter.
-        self.stream.write("\r" + line.ljust(self.width))
-        self.stream.flush()
-        self.width = len(line)
-
-    def finish(self) -> None:
-        if self.name is not None:
-            self.stream.write("\n")
-        self.name, self.width = None, 0
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one clear line, not the usage block
-        raise _BadArguments(message)
-
-
-class _BadArguments(Exception):
-    pass
-
-
-def download_main(argv: Sequence[str] | None = None) -> int:
-    """`python -m engine download-mnist [--dir DIR] [--mirror URL ...]`.
-
-    Returns the exit code: 0 when every file is present and valid, 1 after one
-    "error: ..." line on stderr when a file could not be fetched, 2 for bad arguments.
-    """
-    parser = _Parser(
-        prog="python -m engine download-mnist",
-        description="Download any MNIST file that is missing or corrupt, checking each by SHA-256.",
-    )
-    parser.add_argument("--dir", type=Path, default=DATA_DIR, help=f"folder for the four .gz files (default {_shown(DATA_DIR)})")
-    parser.add_argument(
-        "--mirror", action="append", metavar="URL",
-        help=f"base URL to fetch from; repeat to try several in order (default: {', '.join(MIRRORS)})",
-    )
-    try:
-        args = parser.parse_args(argv)
-    except _BadArguments as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_ARGUMENTS
-    bar = _ProgressBar(sys.stderr)
-    try:
-        downloaded = download_mnist(args.dir, args.mirror or MIRRORS, progress=bar)
-    except (MnistError, OSError) as error:
-        bar.finish()
-        print(f"error: {_one_line(error)}", file=sys.stderr)
-        return EXIT_DOWNLOAD_FAILED
-    bar.finish()
-    present = len(MNIST_FILES) - len(downloaded)
-    print(f"MNIST is ready in {_shown(args.dir)}: {len(downloaded)} downloaded, {present} already present and valid.")
-    return 0

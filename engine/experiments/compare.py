@@ -1,7 +1,7 @@
 """Compare runs side by side: one base configuration, one setting varied, trained in lock-step.
 
     comparison = Comparison(RunConfig(dataset="circle", hidden_sizes=(8, 8, 8, 8)), "activation", ["sigmoid", "relu"])
-    comparison.train(500)      # every run takes the same 500 steps
+    train(comparison, 500)     # engine.core.loop: every run takes the same 500 steps
     comparison.runs[1].evaluate()
 
 Every run starts from the same seed and, unless the varied setting changes the data,
@@ -20,9 +20,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from engine.config import FIELDS, ConfigError, RunConfig, format_value, parse_value
-from engine.seeds import SeedsTrainer
-from engine.trainer import Trainer, make_data
+from engine.core.config import FIELDS, ConfigError, RunConfig, format_value, parse_value
+from engine.core.trainer import Trainer, make_data
+from engine.experiments.seeds import SeedsTrainer
 
 # Settings that change the data: varying one of these gives each run its own data.
 DATA_FIELDS = frozenset({"dataset", "n_points", "noise", "test_fraction", "input_scale", "standardize", "seed",
@@ -62,8 +62,7 @@ class Comparison:
     "epochs" (every run makes the same passes over its data; a run with bigger batches
     takes fewer steps, and never gets ahead of the others)."""
 
-    def __init__(self, base: RunConfig, field: str, values: Sequence[Any], record_every: int = 10,
-                 n_seeds: int = 1, align: str = "steps") -> None:
+    def __init__(self, base: RunConfig, field: str, values: Sequence[Any], n_seeds: int = 1, align: str = "steps") -> None:
         if field not in FIELDS:
             raise ConfigError(f"unknown setting {field!r}; choose one of: {', '.join(FIELDS)}")
         if not 2 <= len(values) <= MAX_RUNS:
@@ -74,11 +73,10 @@ class Comparison:
         self.values = [parse_value(field, value) for value in values]
         configs = [base.replace(**{field: value}) for value in self.values]
         shared = None if field in DATA_FIELDS or base.images else make_data(base)
-        self.runs = [Trainer(config, data=shared, record_every=record_every) for config in configs]
+        self.runs = [Trainer(config, data=shared) for config in configs]
         if n_seeds > 1 and base.images:
             raise ConfigError("many seeds at once is for 2D data")
-        self.seed_runs = ([SeedsTrainer(run.config, n_seeds, data=run.data, record_every=record_every) for run in self.runs]
-                          if n_seeds > 1 else [])
+        self.seed_runs = [SeedsTrainer(run.config, n_seeds, data=run.data) for run in self.runs] if n_seeds > 1 else []
 
     @property
     def labels(self) -> list[str]:
@@ -87,7 +85,10 @@ class Comparison:
 
     @property
     def step(self) -> int:
-        return self.runs[0].step
+        """The steps of the run the others follow (see `_leader`): snapshots fall on its
+        multiples of the loop's `Snapshots.every`."""
+        leader = self._leader()
+        return (leader or self.runs[0]).step
 
     @property
     def epoch(self) -> float:
@@ -95,65 +96,54 @@ class Comparison:
         every run is there or less than one of its own steps behind)."""
         return max(run.epoch for run in self.runs)
 
+    @property
+    def diverged(self) -> bool:
+        """True once every run has diverged: nothing is left to train."""
+        return self._leader() is None
+
     def _leader(self) -> Trainer | None:
         """The run the others follow: by steps the first still training; by epochs the one
         with the most steps per epoch, whose steps are the finest measure of an epoch."""
         training = [run for run in self.runs if not run.diverged]
         if self.align == "steps":
-            return training[0] if training else self.runs[0]
+            return training[0] if training else None
         return max(training, key=lambda run: run.steps_per_epoch, default=None)
 
-    def _catch_up(self, epochs: float) -> None:
-        """By epochs: every run (and its seeds) trains up to `epochs` passes over its data."""
-        for run, seeds in zip(self.runs, self.seed_runs or [None] * len(self.runs)):
-            for trainer in (run, seeds):
-                if trainer is not None:
-                    trainer.train(max(0, steps_within(trainer, epochs) - trainer.step))
+    def _pairs(self) -> list[tuple[Trainer, SeedsTrainer | None]]:
+        return list(zip(self.runs, self.seed_runs or [None] * len(self.runs)))
 
-    def train(self, steps: int) -> None:
-        """Every run trains `steps` more mini-batches (a diverged run stays where it stopped);
-        by epochs, the run with the smallest batches does, and the others follow it."""
+    def train_step(self) -> None:
+        """One lock-step: by steps, every run (and its seeds) one mini-batch; by epochs, the
+        leader one mini-batch and every other run as many as keep it from passing the leader's
+        epoch. A diverged run stays where it stopped."""
         if self.align == "steps":
-            for run in [*self.runs, *self.seed_runs]:
-                run.train(steps)
+            for trainer in [*self.runs, *self.seed_runs]:
+                if not trainer.diverged:
+                    trainer.train_step()
             return
         leader = self._leader()
-        if leader is not None:
-            leader.train(steps)
-            self._catch_up(leader.epoch)
+        leader.train_step()
+        for run, seeds in self._pairs():
+            for trainer in (run, seeds):
+                if trainer is not None and trainer is not leader:
+                    for _ in range(steps_within(trainer, leader.epoch) - trainer.step):
+                        if not trainer.diverged:
+                            trainer.train_step()
 
-    def train_epochs(self, epochs: int) -> None:
-        """Every run trains `epochs` more passes: by steps, the first run's steps for that many
-        epochs; by epochs, each run its own."""
-        if self.align == "steps":
-            self.train(epochs * self.runs[0].steps_per_epoch)
-        else:
-            self._catch_up(self.epoch + epochs)
-
-    def train_for(self, seconds: float) -> int:
-        """Train all runs in lock-step for about `seconds` in total; returns the steps the
-        leading run took."""
+    def steps_for_epochs(self, epochs: int) -> int:
+        """Lock-steps that take every run `epochs` more passes over its data: by steps, the first
+        run's; by epochs, the leader's."""
         leader = self._leader()
         if leader is None:
             return 0
-        trainers = [*self.runs, *self.seed_runs]
         if self.align == "steps":
-            steps = leader.train_for(seconds / len(trainers))
-            for run in trainers:
-                if run is not leader:
-                    run.train(steps)
-            return steps
-        # By epochs each run's share of the time is its share of the steps an epoch takes.
-        share = leader.steps_per_epoch / sum(run.steps_per_epoch for run in trainers)
-        steps = leader.train_for(seconds * share)
-        self._catch_up(leader.epoch)
-        return steps
+            return epochs * self.runs[0].steps_per_epoch
+        return max(0, steps_within(leader, self.epoch + epochs) - leader.step)
 
     def record(self) -> None:
-        """A snapshot of every run at the current step (if it has none yet)."""
+        """A snapshot of every run at its current step (unless it has one)."""
         for run in [*self.runs, *self.seed_runs]:
-            if run.history.steps[-1:] != [run.step]:
-                run.record()
+            run.record()
 
     def reset(self) -> None:
         for run in [*self.runs, *self.seed_runs]:

@@ -25,7 +25,7 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 
-from engine.config import MAX_LEARNING_RATE, ConfigError
+from engine.core.config import MAX_LEARNING_RATE, ConfigError
 
 # float64: the numbers are compared to four decimals and to finite differences, and a
 # neuron this small costs nothing either way.

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from engine.datasets import MULTICLASS, REGRESSION, Dataset
-from engine.probes import DecisionGrid, layer_names
-from engine.trainer import Trainer
+from engine.core.datasets import MULTICLASS, REGRESSION, Dataset
+from engine.core.probes import DecisionGrid, decision_grid, grad_norms, hidden_grids, layer_names
+from engine.core.trainer import Trainer
 from playground.i18n import DEFAULT_LANGUAGE, t
 
 BOUNDARY_RESOLUTION = 100
@@ -135,7 +135,7 @@ def _neuron_thumbnails(trainer: Trainer, shown: list[int]) -> np.ndarray:
     if not shown or sum(shown) > MAX_THUMBNAILS:
         return np.zeros(0, dtype=np.uint8)
     tiles = []
-    for grid, count in zip(trainer.hidden_grids(THUMBNAIL_RESOLUTION), shown):
+    for grid, count in zip(hidden_grids(trainer.network, trainer.data.bounds, THUMBNAIL_RESOLUTION), shown):
         for neuron in range(count):
             values = grid[:, :, neuron]
             low, span = values.min(), values.max() - values.min()
@@ -183,7 +183,7 @@ def live_frame(trainer: Trainer, show_test: bool = True, log_loss: bool = False,
     data, history, task = trainer.data, trainer.history, trainer.task
     if not history.steps or history.steps[-1] != trainer.step:
         raise ValueError("record a snapshot of the current step before drawing it")
-    answer, answer_blobs = _answer(trainer.decision_grid(resolution), data)
+    answer, answer_blobs = _answer(decision_grid(trainer.network, data.bounds, resolution), data)
     keep = thin(len(history.steps))
     hidden = list(trainer.config.hidden_sizes)
     sizes = [trainer.n_inputs, *hidden, trainer.n_outputs]
@@ -216,7 +216,7 @@ def live_frame(trainer: Trainer, show_test: bool = True, log_loss: bool = False,
             "x": [history.steps[i] for i in keep],
             "names": layer_names(trainer.model),
             "layers": [[_finite(history.grad_norms[i][layer]) for i in keep] for layer in range(len(sizes) - 1)],
-            "now": [_finite(g) for g in trainer.grad_norms()],
+            "now": [_finite(g) for g in grad_norms(trainer.model).tolist()],
         },
         "network": {
             "inputs": list(trainer.config.features)[: shown[0]],  # engine names; the texts name them (feature_x1sq: x1²)

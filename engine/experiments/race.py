@@ -6,7 +6,7 @@ starts every optimizer at the same point and records the path each one takes;
 rates that tell its classic story, and the story itself in a sentence or two.
 
 The point being optimised is a single `nn.Parameter` of shape (2,), stepped by the very
-`torch.optim` optimizers the networks use (`engine.optimizers`): the race shows what
+`torch.optim` optimizers the networks use (`engine.core.optimizers`): the race shows what
 those optimizers do, not a re-implementation of them.
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from engine.optimizers import OPTIMIZERS, make_optimizer
+from engine.core.optimizers import OPTIMIZERS, make_optimizer
 
 LossFunction = Callable[[torch.Tensor], torch.Tensor]
 

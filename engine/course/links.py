@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from engine.compare import ALIGNS, MAX_RUNS, Comparison
-from engine.config import FIELDS, ConfigError, RunConfig, format_value, parse_value
-from engine.optimizers import OPTIMIZERS
-from engine.race import SURFACES
+from engine.core.config import FIELDS, ConfigError, RunConfig, format_value, parse_value
+from engine.core.optimizers import OPTIMIZERS
+from engine.experiments.compare import ALIGNS, MAX_RUNS, Comparison
+from engine.experiments.race import SURFACES
 
 VALUES_SEPARATOR = "|"  # hidden_sizes values contain commas ("8,8"), so values are split on "|"
 SEEDS = (1, 4, 8, 16)  # seeds per compared run that the page offers
@@ -124,10 +124,9 @@ class CompareLink:
             warnings.append(f"values={query['values']!r} is not a comparison ({error}); varying {link.vary}")
             return link
 
-    def comparison(self, record_every: int = 10) -> Comparison:
+    def comparison(self) -> Comparison:
         """The runs this link describes, untrained."""
-        return Comparison(self.base, self.vary, list(self.values), record_every=record_every, n_seeds=self.seeds,
-                          align=self.align)
+        return Comparison(self.base, self.vary, list(self.values), n_seeds=self.seeds, align=self.align)
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,6 @@ A teacher runs `--check` before class to know that every demo still tells its st
 
 from __future__ import annotations
 
-import argparse
-import json
-import math
-import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -30,20 +25,18 @@ from urllib.parse import urlencode
 import numpy as np
 import torch
 
-from engine.backprop import COURSE_EXAMPLE, STEP_IDS, backprop_pass
-from engine.config import ConfigError, RunConfig, parse_value
-from engine.links import CompareLink, MnistLink, RaceLink
-from engine.mnist_data import MnistError
-from engine.race import race
-from engine.trainer import Trainer, network_inputs
+from engine.core.config import RunConfig, parse_value
+from engine.core.loop import Snapshots, train
+from engine.core.probes import feature_maps
+from engine.core.trainer import Trainer, network_inputs
+from engine.course.links import CompareLink, MnistLink, RaceLink
+from engine.experiments.backprop import COURSE_EXAMPLE, STEP_IDS, backprop_pass
+from engine.experiments.race import race
 
-PAGES = ("playground", "compare", "race", "mnist", "backprop")
-# The pages take a snapshot (losses, gradient norms) every this many steps, as
-# `CompareLink.comparison` does; checks whose claim is about a curve record at the same rate.
-PAGE_RECORD_EVERY = 10
-FINAL_ONLY = 10**9  # record no snapshots: the check reads only the end of the run
-EXIT_FAILED = 1
-EXIT_BAD_ARGUMENTS = 2
+# The pages take a snapshot (losses, gradient norms) every 10 steps (the loop's default);
+# checks whose claim is about a curve record at the same rate, the others only at the end.
+PAGE_SNAPSHOTS = Snapshots()
+FINAL_ONLY = Snapshots(every=None)
 
 
 class LessonError(ValueError):
@@ -103,15 +96,15 @@ def _compared(query: Mapping[str, str]) -> list[RunConfig]:
     return [compare.base.replace(**{compare.vary: parse_value(compare.vary, value)}) for value in compare.values]
 
 
-def _trained(config: RunConfig, steps: int, record_every: int = FINAL_ONLY) -> Trainer:
-    trainer = Trainer(config, record_every=record_every)
-    trainer.train(steps)
+def _trained(config: RunConfig, steps: int, snapshots: Snapshots = FINAL_ONLY) -> Trainer:
+    trainer = Trainer(config)
+    train(trainer, steps, snapshots=snapshots)
     return trainer
 
 
 def _trained_epochs(config: RunConfig, epochs: int) -> Trainer:
-    trainer = Trainer(config, record_every=FINAL_ONLY)
-    trainer.train_epochs(epochs)
+    trainer = Trainer(config)
+    train(trainer, epochs * trainer.steps_per_epoch, snapshots=FINAL_ONLY)
     return trainer
 
 
@@ -137,7 +130,7 @@ def check_perceptron(query: Mapping[str, str], try_query: Mapping[str, str], ste
 
 
 def check_backprop() -> Check:
-    """The course's worked example through autograd (engine.backprop), and one SGD update."""
+    """The course's worked example through autograd (engine.experiments.backprop), and one SGD update."""
     worked = backprop_pass(COURSE_EXAMPLE)
     z, a = worked.value("z"), worked.value("a")
     return Check({"z": z, "sigmoid_z": a, "loss": worked.loss, "loss_after_update": worked.loss_after,
@@ -182,10 +175,10 @@ def mean_sigmoid_slope(trainer: Trainer) -> float:
 def check_saturation(query: Mapping[str, str], steps: int) -> Check:
     figures: dict[str, float] = {}
     for config in _compared(query):
-        trainer = Trainer(config, record_every=FINAL_ONLY)
+        trainer = Trainer(config)
         name = f"{config.input_scale:g}"
         figures[f"start_sigmoid_slope_x{name}"] = mean_sigmoid_slope(trainer)
-        trainer.train(steps)
+        train(trainer, steps, snapshots=FINAL_ONLY)
         metrics = trainer.evaluate()
         figures[f"train_loss_x{name}"], figures[f"test_acc_x{name}"] = metrics.train_loss, metrics.test_acc
     return Check(figures, passed=figures["train_loss_x100"] > 3 * figures["train_loss_x1"]
@@ -210,7 +203,7 @@ def identical_units(trainer: Trainer) -> tuple[float, float]:
 def check_vanishing(query: Mapping[str, str], try_query: Mapping[str, str], steps: int) -> Check:
     figures: dict[str, float] = {}
     for config in _compared(query):
-        trainer = _trained(config, steps, record_every=PAGE_RECORD_EVERY)
+        trainer = _trained(config, steps, snapshots=PAGE_SNAPSHOTS)
         norms = trainer.history.grad_norms[-1]  # the gradient bars the page shows at the end
         figures[f"grad_ratio_first_last_{config.activation}"] = norms[0] / norms[-1]
         figures[f"test_acc_{config.activation}"] = trainer.evaluate().test_acc
@@ -263,7 +256,7 @@ _FEW_NOISY_POINTS = RunConfig(dataset="circle", n_points=40, noise=0.5, hidden_s
 
 
 def check_overfitting(query: Mapping[str, str], steps: int) -> Check:
-    without, with_dropout = (_trained(config, steps, record_every=PAGE_RECORD_EVERY).history for config in _compared(query))
+    without, with_dropout = (_trained(config, steps, snapshots=PAGE_SNAPSHOTS).history for config in _compared(query))
     lowest = int(np.argmin(without.test_loss))
     figures = {
         "test_loss_lowest": without.test_loss[lowest], "test_loss_end": without.test_loss[-1],
@@ -314,7 +307,7 @@ class ImageRun:
 def image_run(config: RunConfig, epochs: int) -> ImageRun:
     """Train an image run once per process (the MNIST and convolution lessons share runs)."""
     trainer = _trained_epochs(config, epochs)
-    stages = trainer.feature_maps(trainer.data.x_test[0])
+    stages = feature_maps(trainer.model, trainer.data.x_test[0])
     return ImageRun(trainer.evaluate().test_acc, tuple((name, maps.shape[-1]) for name, maps in stages))
 
 
@@ -450,70 +443,3 @@ def check_all(ids: Sequence[str] | None = None) -> list[tuple[Lesson, Check]]:
     if unknown:
         raise KeyError(f"unknown lesson(s) {', '.join(unknown)}; choose from: {', '.join(LESSONS)}")
     return [(LESSONS[lesson_id], LESSONS[lesson_id].check()) for lesson_id in (ids or LESSONS)]
-
-
-# ---------------------------------------------------------------- command line
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one clear line, not the usage block
-        raise ConfigError(message)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m engine lessons",
-                     description="The course's lessons: list them, or check that every demo still tells its story.")
-    parser.add_argument("--check", action="store_true", help="run every lesson's claim; exit 1 if any fails")
-    parser.add_argument("--only", nargs="+", metavar="ID", choices=list(LESSONS), help="only these lessons")
-    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    return parser
-
-
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
-
-
-def _figures_text(figures: Mapping[str, float]) -> str:
-    return ", ".join(f"{name} {value:.4g}" for name, value in figures.items())
-
-
-def _run_check(lesson: Lesson) -> tuple[Check, str | None]:
-    """The lesson's check, or a failed one with the reason if it could not run at all."""
-    try:
-        return lesson.check(), None
-    except (LessonError, ConfigError, MnistError, OSError) as error:
-        return Check({}, passed=False), f"{type(error).__name__}: {error}"
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m engine lessons [--check] [--json] [--only ID ...]`; returns the exit code."""
-    try:
-        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_BAD_ARGUMENTS
-    lessons = [LESSONS[lesson_id] for lesson_id in (args.only or LESSONS)]
-    if not args.check:
-        rows = [{"id": lesson.id, "idea": lesson.idea, "page": lesson.page, "link": link(lesson)} for lesson in lessons]
-        for row in rows if not args.json else []:
-            print(f"{row['idea']:>2}  {row['id']:<14} {row['page']:<11} {row['link']}")
-        if args.json:
-            print(json.dumps({"lessons": rows}))
-        return 0
-    torch.set_num_threads(1)  # the runs are small: one thread is faster than two that contend
-    started, reports = time.perf_counter(), []
-    for lesson in lessons:
-        began = time.perf_counter()
-        check, error = _run_check(lesson)
-        verdict = "PASS" if check.passed else "FAIL"
-        print(f"{verdict}  {lesson.idea:>2} {lesson.id:<14} ({time.perf_counter() - began:4.1f} s)  {lesson.claim}  "
-              f"[{error or _figures_text(check.figures)}]", flush=True)
-        report = {"id": lesson.id, "claim": lesson.claim, "figures": {name: _finite(value) for name, value in
-                                                                      check.figures.items()}, "pass": check.passed}
-        reports.append({**report, "error": error} if error else report)
-    failed = [report["id"] for report in reports if not report["pass"]]
-    print(f"{len(reports) - len(failed)} of {len(reports)} lessons pass in {time.perf_counter() - started:.1f} s"
-          + (f"; failed: {', '.join(failed)}" if failed else ""))
-    if args.json:
-        print(json.dumps({"lessons": reports}))
-    return EXIT_FAILED if failed else 0

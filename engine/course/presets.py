@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.config import RunConfig
+from engine.core.config import RunConfig
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground import chrome
-from playground.frames import Frame, live_texts
+from playground import viewer
+from playground.components.live_frame import Frame, live_texts
 from playground.i18n import current_language
 
 _HERE = Path(__file__).parent
@@ -36,7 +36,7 @@ _HTML = """
 """
 
 _component = st.components.v2.component(
-    "playground.live_view",
+    "playground.components.live_view",
     html=_HTML,
     css=(_HERE / "live_view.css").read_text(),
     js=(_HERE / "live_view.js").read_text(),
@@ -44,7 +44,7 @@ _component = st.components.v2.component(
 
 
 def live_view(frame: Frame, key: str, lang: str | None = None, scale: float | None = None) -> None:
-    """Paint one frame (from `playground.frames.live_frame`) in `lang` at `scale`; by
+    """Paint one frame (from `playground.components.live_frame.live_frame`) in `lang` at `scale`; by
     default the session's language and presenter-mode scale replace the frame's own."""
-    frame = frame.for_viewer(live_texts(lang or current_language()), chrome.scale() if scale is None else scale)
+    frame = frame.for_viewer(live_texts(lang or current_language()), viewer.scale() if scale is None else scale)
     _component(key=key, data=frame.to_bytes(), height="content")

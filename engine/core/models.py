@@ -1,8 +1,5 @@
-"""Networks: activations, weight initialisations, output heads, the MLP and the CNN.
-
-The output head turns the last layer's raw outputs into an answer and a loss: a raw
-value for a regression (mean squared error), a sigmoid probability for yes/no (binary
-cross-entropy), softmax probabilities for one-of-N (cross-entropy).
+"""Networks: activations, weight initialisations, the MLP and the CNN (the output heads
+that turn their last layer into an answer are in engine.core.heads).
 
 An `MLP` with no hidden layers is a single-layer perceptron (logistic regression, or
 softmax regression for more classes): one weighted sum of the inputs, so its decision
@@ -18,10 +15,8 @@ from typing import TYPE_CHECKING
 import torch
 from torch import Tensor, nn
 
-from engine.datasets import BINARY, MULTICLASS, REGRESSION
-
-if TYPE_CHECKING:  # engine.config imports this module's registries
-    from engine.config import RunConfig
+if TYPE_CHECKING:  # engine.core.config imports this module's registries
+    from engine.core.config import RunConfig
 
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
     "sigmoid": nn.Sigmoid,
@@ -247,97 +242,3 @@ def build_model(config: RunConfig, in_shape: tuple[int, ...], out_features: int)
                     config.dropout, config.kernel_size, config.padding, config.convs_per_block, generator)
     _initialise(model, config.init, config.activation, config.init_std, generator)
     return model
-
-
-class BinaryHead:
-    """Two classes (yes/no): one logit, sigmoid probability, binary cross-entropy."""
-
-    LOSS = nn.BCEWithLogitsLoss
-
-    def __init__(self) -> None:
-        self.loss = self.LOSS()
-
-    def n_outputs(self, n_classes: int) -> int:
-        return 1
-
-    def targets(self, labels: Tensor) -> Tensor:
-        return labels.float().unsqueeze(-1)
-
-    def probabilities(self, logits: Tensor) -> Tensor:
-        """P(class 1) per example, shape (n,)."""
-        return torch.sigmoid(logits).squeeze(-1)
-
-    def outputs(self, logits: Tensor) -> Tensor:
-        """What the network answers per example: P(class 1), shape (n,)."""
-        return self.probabilities(logits)
-
-    def predictions(self, logits: Tensor) -> Tensor:
-        return (logits.squeeze(-1) > 0).long()
-
-    def accuracy(self, logits: Tensor, targets: Tensor) -> Tensor:
-        """Share of examples classified right: logits (..., n, 1), targets (n, 1) -> shape (...)."""
-        return ((logits > 0).float() == targets).float().mean(dim=(-2, -1))
-
-
-class SoftmaxHead:
-    """One-of-N classes: N logits, softmax probabilities, cross-entropy."""
-
-    LOSS = nn.CrossEntropyLoss
-
-    def __init__(self) -> None:
-        self.loss = self.LOSS()
-
-    def n_outputs(self, n_classes: int) -> int:
-        return n_classes
-
-    def targets(self, labels: Tensor) -> Tensor:
-        return labels
-
-    def probabilities(self, logits: Tensor) -> Tensor:
-        """Class probabilities per example, shape (n, N)."""
-        return torch.softmax(logits, dim=-1)
-
-    def outputs(self, logits: Tensor) -> Tensor:
-        """What the network answers per example: the class probabilities, shape (n, N)."""
-        return self.probabilities(logits)
-
-    def predictions(self, logits: Tensor) -> Tensor:
-        return logits.argmax(dim=-1)
-
-    def accuracy(self, logits: Tensor, targets: Tensor) -> Tensor:
-        """Share of examples classified right: logits (..., n, N), targets (n,) -> shape (...)."""
-        return (logits.argmax(dim=-1) == targets).float().mean(dim=-1)
-
-
-class RegressionHead:
-    """A real value: one raw output (no squashing), mean squared error. Accuracy has no
-    meaning for a value, so it is NaN: "not defined", never a misleading number."""
-
-    LOSS = nn.MSELoss
-
-    def __init__(self) -> None:
-        self.loss = self.LOSS()
-
-    def n_outputs(self, n_classes: int) -> int:
-        return 1
-
-    def targets(self, values: Tensor) -> Tensor:
-        return values.float().unsqueeze(-1)
-
-    def outputs(self, logits: Tensor) -> Tensor:
-        """What the network answers per example: the predicted value, shape (n,)."""
-        return logits.squeeze(-1)
-
-    def accuracy(self, logits: Tensor, targets: Tensor) -> Tensor:
-        """NaN, of shape (...) for logits (..., n, 1)."""
-        return torch.full(logits.shape[:-2], math.nan)
-
-
-Head = BinaryHead | SoftmaxHead | RegressionHead
-# The output head for each task (see engine.datasets.TASKS).
-HEADS: dict[str, Callable[[], Head]] = {BINARY: BinaryHead, MULTICLASS: SoftmaxHead, REGRESSION: RegressionHead}
-
-
-def head_for(task: str) -> Head:
-    """The output head for a task: "binary", "multiclass" or "regression"."""
-    return HEADS[task]()

@@ -5,7 +5,7 @@ draws the strokes itself, so drawing is smooth however slow the server is, and s
 Python a small greyscale image while the pen moves and when it lifts.
 
 Why 56x56 and not 28x28: the digit still has to be cropped and scaled to 20 pixels the
-way MNIST's were (`engine.digits.to_mnist`). A digit drawn on two thirds of the pad is
+way MNIST's were (`engine.core.digits.to_mnist`). A digit drawn on two thirds of the pad is
 about 37 pixels tall at 56x56, so that step shrinks it and leaves soft, MNIST-like edges;
 at 28x28 it would be 19 pixels tall and smaller digits would have to be blown up, blocky.
 It is still only 3,136 numbers per message.
@@ -50,7 +50,7 @@ button.clear:hover {{ border-color: var(--st-primary-color, #ff4b4b); color: var
 """
 
 _component = st.components.v2.component(
-    "playground.draw_digit",
+    "playground.components.draw_digit",
     html=_HTML,
     css=_CSS,
     js=(Path(__file__).parent / "draw_digit.js").read_text(),
@@ -62,7 +62,7 @@ def draw_digit(key: str) -> np.ndarray | None:
     (white ink = 1 on black = 0, the way MNIST stores digits), or None if nothing is drawn.
 
     The drawing is component state, so it survives reruns until the student presses Clear.
-    Pass the result through `engine.digits.to_mnist` before giving it to an MNIST network.
+    Pass the result through `engine.core.digits.to_mnist` before giving it to an MNIST network.
     """
     previous = _drawing_bytes(st.session_state.get(key))
     # The drawing goes back to the browser only so a pad that was remounted (blank) can repaint

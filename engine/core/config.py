@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.datasets import DATASETS, DEFAULT_FEATURES, FEATURES, IMAGE_DATASETS, IMAGE_SIZE, MULTICLASS
-from engine.models import ACTIVATIONS, INITS, MODELS
-from engine.optimizers import OPTIMIZERS
+from engine.core.datasets import DATASETS, DEFAULT_FEATURES, FEATURES, IMAGE_DATASETS, IMAGE_SIZE, MULTICLASS
+from engine.core.models import ACTIVATIONS, INITS, MODELS
+from engine.core.optimizers import OPTIMIZERS
 
 # Caps for a shared classroom server: one run must stay small and fast on a 2-core CPU.
 MAX_HIDDEN_LAYERS = 10

@@ -24,11 +24,12 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from engine.config import RunConfig
-from engine.datasets import Dataset
-from engine.models import ACTIVATIONS, MLP, build_model, head_for
-from engine.optimizers import make_optimizer
-from engine.trainer import _SHUFFLE_SEED_OFFSET, make_data, network_inputs
+from engine.core.config import RunConfig
+from engine.core.datasets import Dataset
+from engine.core.heads import head_for
+from engine.core.models import ACTIVATIONS, MLP, build_model
+from engine.core.optimizers import make_optimizer
+from engine.core.trainer import _SHUFFLE_SEED_OFFSET, make_data, network_inputs
 
 MAX_SEEDS = 32
 
@@ -54,12 +55,12 @@ class SeedsHistory:
 class SeedsTrainer:
     """Trains K seeds of one MLP configuration as one batched model (2D data)."""
 
-    def __init__(self, config: RunConfig, n_seeds: int, data: Dataset | None = None, record_every: int = 10) -> None:
+    def __init__(self, config: RunConfig, n_seeds: int, data: Dataset | None = None) -> None:
         if config.model == "cnn" or config.images:
             raise ValueError("many seeds at once is for 2D networks; image runs train one seed at a time")
         if not 1 <= n_seeds <= MAX_SEEDS:
             raise ValueError(f"n_seeds must be from 1 to {MAX_SEEDS}, got {n_seeds}")
-        self.config, self.n_seeds, self.record_every = config, n_seeds, record_every
+        self.config, self.n_seeds = config, n_seeds
         self.seeds = [config.seed + k for k in range(n_seeds)]
         self.data = data or make_data(config)
         self.head = head_for(self.data.task)
@@ -91,7 +92,7 @@ class SeedsTrainer:
         self._orders = [torch.arange(n_train)] * self.n_seeds
         self._cursor = n_train
         self.step = 0
-        self.diverged = np.zeros(self.n_seeds, dtype=bool)
+        self.diverged_seeds = np.zeros(self.n_seeds, dtype=bool)
         self.history = SeedsHistory()
 
     def forward(self, x: Tensor, training: bool = False) -> Tensor:
@@ -125,20 +126,21 @@ class SeedsTrainer:
             return self._loss(logits, targets).mean(dim=(1, 2))
         return self._loss(logits.transpose(1, 2), targets).mean(dim=1)
 
-    def train(self, steps: int) -> int:
-        """Train every seed `steps` more mini-batches, in lock-step; returns steps taken."""
-        for _ in range(steps):
-            x, targets = self._next_batch()
-            losses = self._losses(self.forward(x, training=True), targets)
-            self.optimizer.zero_grad(set_to_none=True)
-            losses.sum().backward()  # each seed's weights get the gradient of its own loss
-            self.optimizer.step()
-            self.step += 1
-            self.history._batch_losses.append(losses.detach())
-            self.diverged |= ~torch.isfinite(losses.detach()).numpy()
-            if self.step % self.record_every == 0:
-                self.record()
-        return steps
+    @property
+    def diverged(self) -> bool:
+        """True once every seed has diverged (`diverged_seeds` says which have)."""
+        return bool(self.diverged_seeds.all())
+
+    def train_step(self) -> None:
+        """Every seed one mini-batch (its own), in lock-step: forward, loss, backward, update."""
+        x, targets = self._next_batch()
+        losses = self._losses(self.forward(x, training=True), targets)
+        self.optimizer.zero_grad(set_to_none=True)
+        losses.sum().backward()  # each seed's weights get the gradient of its own loss
+        self.optimizer.step()
+        self.step += 1
+        self.history._batch_losses.append(losses.detach())
+        self.diverged_seeds |= ~torch.isfinite(losses.detach()).numpy()
 
     @property
     def epoch(self) -> float:
@@ -160,6 +162,9 @@ class SeedsTrainer:
                             for w in self.weights], dim=1).detach().numpy()
 
     def record(self) -> None:
+        """A snapshot of every seed at the current step, unless it has one."""
+        if self.history.steps[-1:] == [self.step]:
+            return
         h, figures = self.history, self.evaluate()
         h.steps.append(self.step)
         for name, values in figures.items():

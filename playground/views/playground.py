@@ -1,0 +1,96 @@
+"""The 2D playground page: build a network, press Play, watch it learn."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine.core.config import RunConfig
+from playground import controls, lesson_panel, urls, viewer
+from playground.components.live_frame import live_frame
+from playground.components.live_view import live_view
+from playground.i18n import t
+from playground.sessions import FRAME_SECONDS, SPEEDS, RunSession
+
+PAGE = "playground"
+STATE = "playground.session"
+
+
+def _speed_label(speed: str) -> str:
+    return {"1 step": t("playground.speed_1"), "10 steps": t("playground.speed_10"), "100 steps": t("playground.speed_100"),
+            "max": t("playground.speed_max")}[speed]
+
+
+def _session() -> RunSession:
+    """This browser session's run; the first visit (or a lesson) takes its settings from the URL."""
+    if urls.load_requested(PAGE) or STATE not in st.session_state:  # (the request is always taken)
+        config, warnings = RunConfig.from_query(urls.page_query())
+        controls.load_config(config)
+        st.session_state[STATE] = RunSession(config)
+        urls.loaded(PAGE, config, warnings)
+        lesson_panel.take_from_url(PAGE)
+    return st.session_state[STATE]
+
+
+def _toolbar(session: RunSession) -> tuple[str, bool, bool]:
+    presenting = viewer.presenting()
+    widths = [1.6, 1.6, 1.6, 1.6, 2] if presenting else [1.6, 1.5, 1.5, 1.7, 1.8, 1.8]
+    play, step, epoch, reset, *rest = st.columns(widths, vertical_alignment="bottom")
+    if session.playing:
+        play.button(t("playground.pause"), key="pause", icon=":material/pause:", type="primary", width="stretch",
+                    on_click=lambda: setattr(session, "playing", False))
+    else:
+        play.button(t("playground.play"), key="play", icon=":material/play_arrow:", type="primary", width="stretch",
+                    on_click=lambda: setattr(session, "playing", True), disabled=session.trainer.diverged)
+    step.button(t("playground.step"), key="step", width="stretch", on_click=session.step, disabled=session.trainer.diverged,
+                help=t("playground.step_help"))
+    epoch.button(t("playground.epoch"), key="epoch", width="stretch", disabled=session.trainer.diverged,
+                 on_click=lambda: session.step(session.trainer.steps_per_epoch), help=t("playground.epoch_help"))
+    reset.button(t("playground.reset"), key="reset", icon=":material/restart_alt:", width="stretch", on_click=session.reset,
+                 help=t("playground.reset_help"))
+    if presenting:  # secondary controls stay as the student or teacher left them
+        return (st.session_state.get("playground.speed", "max"), st.session_state.get("playground.show_test", True),
+                st.session_state.get("playground.log_loss", False))
+    speed, view = rest
+    chosen_speed = speed.select_slider(t("playground.speed"), list(SPEEDS), key="speed", format_func=_speed_label,
+                                       value=st.session_state.get("playground.speed", "max"))
+    state = st.session_state
+    with view:
+        show_test = st.toggle(t("playground.show_test"), value=state.get("playground.show_test", True), key="show_test")
+        log_loss = st.toggle(t("playground.log_loss"), value=state.get("playground.log_loss", False), key="log_loss")
+    state.update({"playground.speed": chosen_speed, "playground.show_test": show_test, "playground.log_loss": log_loss})
+    return chosen_speed, show_test, log_loss
+
+
+def page() -> None:
+    session = _session()
+    config = controls.sidebar()
+    if config is not None:
+        session.update(config)
+
+    if not viewer.presenting():
+        st.title(t("playground.title"))
+        st.caption(t("playground.caption"))
+    if config is not None:
+        urls.follow(PAGE, config, config.to_query())  # the address bar always links to this run
+    lesson_panel.show(PAGE, progress=session.trainer.step)
+
+    speed, show_test, log_loss = _toolbar(session)
+    if session.trainer.diverged:
+        st.error(t("playground.diverged", message=session.trainer.message))
+    elif session.notice and not viewer.presenting():
+        st.info(session.notice)
+
+    @st.fragment(run_every=FRAME_SECONDS if session.playing else None)
+    def live() -> None:
+        if session.playing:
+            session.tick(speed)
+            if session.trainer.diverged:
+                session.playing = False
+                st.rerun()
+        live_view(live_frame(session.trainer, show_test=show_test, log_loss=log_loss), key="playground.live")
+
+    live()
+
+
+if __name__ == "__main__":  # Streamlit runs this file as the page
+    page()
