@@ -7,8 +7,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint bench browser clean
 
+# The installed command (playground/cli.py): Streamlit on playground/app.py with the settings of
+# playground/config.toml, http://localhost:8501.
 run: $(VENV)/.runtime
-	$(PYTHON) -m streamlit run playground/app.py --server.port 8501
+	$(VENV)/bin/nn-playground serve --server.port 8501
 
 test: $(VENV)/.dev browser
 	$(PYTHON) -m ruff check engine playground tests bench

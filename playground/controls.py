@@ -14,7 +14,7 @@ from engine.core.config import FULL_BATCH, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, C
 from engine.core.datasets import DATASETS, FEATURES
 from engine.core.models import ACTIVATIONS, INITS
 from engine.core.optimizers import OPTIMIZERS
-from playground import labels, viewer
+from playground import labels, urls, viewer
 from playground.i18n import t
 
 # Choices offered by the sliders; a value from a link that is not among them is added.
@@ -72,10 +72,7 @@ def _take_optimizer_default_rate() -> None:
 def sidebar() -> RunConfig | None:
     """Draw the settings and return the config they describe (None if it is invalid,
     after showing why)."""
-    for name in [k for k in st.session_state if isinstance(k, str) and k.startswith("cfg.")]:
-        # Streamlit forgets a widget's value when a run does not draw it (another page, a
-        # hidden layer width); writing it back keeps the settings as the student left them.
-        st.session_state[name] = st.session_state[name]
+    urls.keep_widget_values([k for k in st.session_state if isinstance(k, str) and k.startswith("cfg.")])
     if viewer.presenting():  # presenter mode draws no sidebar: the settings stay as they were
         return _config([st.session_state[_width_key(layer)] for layer in range(int(st.session_state["cfg.layers"]))])
     with st.sidebar:

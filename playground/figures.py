@@ -1,5 +1,7 @@
-"""Plotly figures, built by plain functions from engine data; their texts are in the session's
-language (texts/<lang>/figures.toml)."""
+"""Plotly figures, built by pure functions from engine data and a `Viewer`: its language
+picks the texts (texts/<lang>/figures.toml), its scale the size of fonts, lines and markers
+(presenter mode). Nothing here reads the session: pages pass `viewer.current()`. Colours
+come from `playground.palette`."""
 
 from __future__ import annotations
 
@@ -16,15 +18,13 @@ import pandas  # noqa: F401
 import plotly.graph_objects as go
 from PIL import Image
 
-from playground import viewer
+from playground import palette
 from playground.i18n import t
-
-TRAIN_COLOUR, TEST_COLOUR = "#0072B2", "#E69F00"  # Okabe-Ito: readable for colour-blind viewers
-LAYER_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+from playground.viewer import Viewer
 
 
-def _layout(figure: go.Figure, title: str, x_title: str, y_title: str, height: int = 320) -> go.Figure:
-    scale = viewer.scale()  # presenter mode: larger text, lines and markers for the back of the room
+def _layout(figure: go.Figure, view: Viewer, title: str, x_title: str, y_title: str, height: int = 320) -> go.Figure:
+    scale = view.scale  # presenter mode: larger text, lines and markers for the back of the room
     figure.update_layout(title=title, height=round(height * scale), font=dict(size=round(14 * scale)),
                          margin=dict(l=round(60 * scale), r=20, t=round(50 * scale), b=round(50 * scale)),
                          legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0))
@@ -51,59 +51,66 @@ def smooth(values: Sequence[float], window: int = 25) -> np.ndarray:
 
 
 def loss_figure(batch_loss: Sequence[float], steps_per_epoch: int, epochs: Sequence[float],
-                test_loss: Sequence[float]) -> go.Figure:
+                test_loss: Sequence[float], *, view: Viewer) -> go.Figure:
     """Training loss per mini-batch (smoothed) and test loss at each snapshot, by epoch."""
+    lang = view.lang
     smoothed = smooth(batch_loss)
     x = (np.arange(len(smoothed)) + (len(batch_loss) - len(smoothed)) + 1) / steps_per_epoch
     figure = go.Figure([
-        go.Scatter(x=x, y=smoothed, name=t("figures.mnist.train_batches"), line=dict(color=TRAIN_COLOUR, width=3)),
-        go.Scatter(x=list(epochs), y=list(test_loss), name=t("figures.mnist.test_images"), mode="lines+markers",
-                   line=dict(color=TEST_COLOUR, width=3, dash="dash"), marker=dict(size=9)),
+        go.Scatter(x=x, y=smoothed, name=t("figures.mnist.train_batches", lang), line=dict(color=palette.TRAIN, width=3)),
+        go.Scatter(x=list(epochs), y=list(test_loss), name=t("figures.mnist.test_images", lang), mode="lines+markers",
+                   line=dict(color=palette.TEST, width=3, dash="dash"), marker=dict(size=9)),
     ])
-    return _layout(figure, t("figures.mnist.loss_title"), t("figures.axis.epoch"), t("figures.axis.cross_entropy"),
-                   height=360)
+    return _layout(figure, view, t("figures.mnist.loss_title", lang), t("figures.axis.epoch", lang),
+                   t("figures.axis.cross_entropy", lang), height=360)
 
 
-def accuracy_figure(epochs: Sequence[float], train_acc: Sequence[float], test_acc: Sequence[float]) -> go.Figure:
+def accuracy_figure(epochs: Sequence[float], train_acc: Sequence[float], test_acc: Sequence[float], *,
+                    view: Viewer) -> go.Figure:
+    lang = view.lang
     figure = go.Figure([
-        go.Scatter(x=list(epochs), y=list(train_acc), name=t("figures.mnist.train_epoch_mean"), mode="lines+markers",
-                   line=dict(color=TRAIN_COLOUR, width=3), marker=dict(size=9)),
-        go.Scatter(x=list(epochs), y=list(test_acc), name=t("figures.mnist.test_epoch_end"), mode="lines+markers",
-                   line=dict(color=TEST_COLOUR, width=3, dash="dash"), marker=dict(size=9)),
+        go.Scatter(x=list(epochs), y=list(train_acc), name=t("figures.mnist.train_epoch_mean", lang), mode="lines+markers",
+                   line=dict(color=palette.TRAIN, width=3), marker=dict(size=9)),
+        go.Scatter(x=list(epochs), y=list(test_acc), name=t("figures.mnist.test_epoch_end", lang), mode="lines+markers",
+                   line=dict(color=palette.TEST, width=3, dash="dash"), marker=dict(size=9)),
     ])
     figure.update_yaxes(tickformat=".1%")
-    return _layout(figure, t("figures.mnist.accuracy_title"), t("figures.axis.epoch"), t("figures.axis.accuracy"),
-                   height=360)
+    return _layout(figure, view, t("figures.mnist.accuracy_title", lang), t("figures.axis.epoch", lang),
+                   t("figures.axis.accuracy", lang), height=360)
 
 
-def gradient_figure(names: Sequence[str], norms: Sequence[float]) -> go.Figure:
+def gradient_figure(names: Sequence[str], norms: Sequence[float], *, view: Viewer) -> go.Figure:
     """Each layer's weight-gradient size at the last step, input layer first (log scale)."""
-    figure = go.Figure(go.Bar(x=list(names), y=list(norms), marker_color=LAYER_COLOURS[: len(names)] * 4))
+    lang = view.lang
+    figure = go.Figure(go.Bar(x=list(names), y=list(norms), marker_color=list(palette.SERIES[: len(names)]) * 4))
     figure.update_yaxes(type="log")
-    return _layout(figure, t("figures.mnist.gradient_title"), t("figures.axis.layer"), t("figures.axis.gradient_norm"))
+    return _layout(figure, view, t("figures.mnist.gradient_title", lang), t("figures.axis.layer", lang),
+                   t("figures.axis.gradient_norm", lang))
 
 
-def confusion_figure(matrix: np.ndarray) -> go.Figure:
+def confusion_figure(matrix: np.ndarray, *, view: Viewer) -> go.Figure:
     """Confusion matrix: rows are the true digits, columns the predicted ones."""
+    lang = view.lang
     share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
     digits = [str(d) for d in range(len(matrix))]
     figure = go.Figure(go.Heatmap(
         z=np.sqrt(share), x=digits, y=digits, text=matrix, texttemplate="%{text}", colorscale="Blues", showscale=False,
-        hovertemplate=t("figures.mnist.confusion_hover")))
+        hovertemplate=t("figures.mnist.confusion_hover", lang)))
     figure.update_yaxes(autorange="reversed", type="category")
     figure.update_xaxes(type="category", side="bottom")
-    return _layout(figure, t("figures.mnist.confusion_title"), t("figures.axis.predicted_digit"),
-                   t("figures.axis.true_digit"), height=520)
+    return _layout(figure, view, t("figures.mnist.confusion_title", lang), t("figures.axis.predicted_digit", lang),
+                   t("figures.axis.true_digit", lang), height=520)
 
 
-def probabilities_figure(probabilities: np.ndarray, label: int | None = None) -> go.Figure:
+def probabilities_figure(probabilities: np.ndarray, label: int | None = None, *, view: Viewer) -> go.Figure:
     """The softmax output: one bar per digit, the true digit (if known) highlighted."""
-    colours = [TEST_COLOUR if d == label else TRAIN_COLOUR for d in range(len(probabilities))]
+    lang = view.lang
+    colours = [palette.TEST if d == label else palette.TRAIN for d in range(len(probabilities))]
     figure = go.Figure(go.Bar(x=[str(d) for d in range(len(probabilities))], y=probabilities, marker_color=colours,
                               text=[f"{p:.0%}" for p in probabilities], textposition="outside"))
     figure.update_yaxes(range=[0, 1.15], tickformat=".0%")
-    return _layout(figure, t("figures.mnist.softmax_title"), t("figures.axis.digit"), t("figures.axis.probability"),
-                   height=300)
+    return _layout(figure, view, t("figures.mnist.softmax_title", lang), t("figures.axis.digit", lang),
+                   t("figures.axis.probability", lang), height=300)
 
 
 def tile(images: np.ndarray, columns: int, gap: int = 2, scale: int = 1) -> np.ndarray:
@@ -132,20 +139,14 @@ def png_data_uri(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-# Two-class colours as on the live 2D view: orange for class 0, blue for class 1, white where undecided.
-BOUNDARY_SCALE = [[0.0, "#f5c97a"], [0.5, "#ffffff"], [1.0, "#7fb3d9"]]
-RUN_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7"]
-CLASS_COLOURS = ["#E69F00", "#0072B2", "#009E73", "#CC79A7"]  # as the live view paints classes 0, 1, 2
-VALUE_SCALE = [[0.0, "#E69F00"], [0.5, "#ffffff"], [1.0, "#0072B2"]]  # regression: orange low, blue high
-
-
-def boundary_figure(grid, data, title: str, show_test: bool = True) -> go.Figure:
+def boundary_figure(grid, data, title: str, show_test: bool = True, *, view: Viewer) -> go.Figure:
     """What a 2D run answers over the plane, with train points (filled) and test points (rings):
     binary, P(class 1) with the 0.5 contour; three or more classes, the most likely class
     (paler where unsure); regression, the predicted value on a diverging scale, points
     coloured by their target on the same scale."""
+    lang = view.lang
     if grid.task == "regression":
-        return _regression_figure(grid, data, title, show_test)
+        return _regression_figure(grid, data, title, show_test, view)
     if grid.task == "multiclass":
         probabilities = np.asarray(grid.output)
         winner = probabilities.argmax(axis=-1)
@@ -155,21 +156,21 @@ def boundary_figure(grid, data, title: str, show_test: bool = True) -> go.Figure
         z = winner + (sure - 1 / n) / (1 - 1 / n) * 0.999
         scale = []
         for k in range(n):
-            colour = CLASS_COLOURS[k % len(CLASS_COLOURS)]
-            scale += [[k / n, "#ffffff"], [(k + 1) / n - 1e-6, colour]]
+            colour = palette.CLASSES[k % len(palette.CLASSES)]
+            scale += [[k / n, palette.WHITE], [(k + 1) / n - 1e-6, colour]]
         base = [go.Heatmap(x=grid.x1, y=grid.x2, z=z, zmin=0, zmax=n, colorscale=scale, showscale=False, opacity=0.55,
                            hoverinfo="skip")]
         classes = list(range(n))
     else:
         base = [
-            go.Heatmap(x=grid.x1, y=grid.x2, z=grid.probability, zmin=0, zmax=1, colorscale=BOUNDARY_SCALE, showscale=False,
-                       hovertemplate=t("figures.boundary.hover")),
+            go.Heatmap(x=grid.x1, y=grid.x2, z=grid.probability, zmin=0, zmax=1, colorscale=palette.BOUNDARY_SCALE,
+                       showscale=False, hovertemplate=t("figures.boundary.hover", lang)),
             go.Contour(x=grid.x1, y=grid.x2, z=grid.probability, contours=dict(start=0.5, end=0.5, coloring="none"),
-                       line=dict(color="#111827", width=3), showscale=False, hoverinfo="skip"),
+                       line=dict(color=palette.DARK, width=3), showscale=False, hoverinfo="skip"),
         ]
         classes = [0, 1]
     figure = go.Figure(base)
-    colours = [TEST_COLOUR, TRAIN_COLOUR] if len(classes) == 2 else CLASS_COLOURS
+    colours = [palette.TEST, palette.TRAIN] if len(classes) == 2 else palette.CLASSES
     splits = [("train", data.x_train, data.y_train)] + ([("test", data.x_test, data.y_test)] if show_test else [])
     for split, x, y in splits:
         for label in classes:
@@ -177,87 +178,88 @@ def boundary_figure(grid, data, title: str, show_test: bool = True) -> go.Figure
             chosen = x[y == label]
             marker = (dict(color=colour, size=8, line=dict(color="white", width=1)) if split == "train"
                       else dict(color="white", size=8, line=dict(color=colour, width=2.5)))
-            name = (t("figures.boundary.train_points", label=label) if split == "train"
-                    else t("figures.boundary.test_points", label=label))
+            name = (t("figures.boundary.train_points", lang, label=label) if split == "train"
+                    else t("figures.boundary.test_points", lang, label=label))
             figure.add_trace(go.Scatter(x=chosen[:, 0], y=chosen[:, 1], mode="markers", marker=marker, name=name,
                                         showlegend=False))
-    return _plane_layout(figure, data, title)
+    return _plane_layout(figure, data, title, view)
 
 
-def _regression_figure(grid, data, title: str, show_test: bool) -> go.Figure:
+def _regression_figure(grid, data, title: str, show_test: bool, view: Viewer) -> go.Figure:
+    lang = view.lang
     targets = np.concatenate([data.y_train, data.y_test])
     limit = float(np.nanmax(np.abs(targets))) or 1.0
-    figure = go.Figure([go.Heatmap(x=grid.x1, y=grid.x2, z=grid.output, zmin=-limit, zmax=limit, colorscale=VALUE_SCALE,
-                                   colorbar=dict(thickness=12, len=0.8), hovertemplate=t("figures.boundary.value_hover"))])
+    figure = go.Figure([go.Heatmap(x=grid.x1, y=grid.x2, z=grid.output, zmin=-limit, zmax=limit, colorscale=palette.VALUE_SCALE,
+                                   colorbar=dict(thickness=12, len=0.8), hovertemplate=t("figures.boundary.value_hover", lang))])
     splits = [("train", data.x_train, data.y_train)] + ([("test", data.x_test, data.y_test)] if show_test else [])
     for split, x, y in splits:
         figure.add_trace(go.Scatter(
             x=x[:, 0], y=x[:, 1], mode="markers", showlegend=False,
-            marker=dict(color=y, cmin=-limit, cmax=limit, colorscale=VALUE_SCALE, size=8,
-                        line=dict(color="#9ca3af" if split == "train" else "#111827", width=1.5)),
-            name=t("figures.boundary.train_values") if split == "train" else t("figures.boundary.test_values")))
-    return _plane_layout(figure, data, title)
+            marker=dict(color=y, cmin=-limit, cmax=limit, colorscale=palette.VALUE_SCALE, size=8,
+                        line=dict(color=palette.LIGHT_RIM if split == "train" else palette.DARK, width=1.5)),
+            name=t("figures.boundary.train_values", lang) if split == "train" else t("figures.boundary.test_values", lang)))
+    return _plane_layout(figure, data, title, view)
 
 
-def _plane_layout(figure: go.Figure, data, title: str) -> go.Figure:
+def _plane_layout(figure: go.Figure, data, title: str, view: Viewer) -> go.Figure:
     figure.update_yaxes(scaleanchor="x", constrain="domain")
     figure.update_xaxes(constrain="domain", range=list(data.bounds[0]))
-    figure = _layout(figure, title, "x1", "x2", height=380)
+    figure = _layout(figure, view, title, "x1", "x2", height=380)
     figure.update_layout(showlegend=False)
     return figure
 
 
-def _x_values(histories: Sequence, epochs: Sequence[Sequence[float]] | None) -> tuple[list, str]:
+def _x_values(histories: Sequence, epochs: Sequence[Sequence[float]] | None, lang: str) -> tuple[list, str]:
     """Each run's x values (its snapshots' steps, or the epochs given) and the axis title."""
     if epochs is None:
-        return [history.steps for history in histories], t("figures.axis.step")
-    return [list(run_epochs) for run_epochs in epochs], t("figures.axis.epoch")
+        return [history.steps for history in histories], t("figures.axis.step", lang)
+    return [list(run_epochs) for run_epochs in epochs], t("figures.axis.epoch", lang)
 
 
 def overlay_loss_figure(labels: Sequence[str], histories: Sequence, log: bool = False,
-                        epochs: Sequence[Sequence[float]] | None = None) -> go.Figure:
+                        epochs: Sequence[Sequence[float]] | None = None, *, view: Viewer) -> go.Figure:
     """Each run's train (solid) and test (dashed) loss, one colour per run, against the
     training step, or against the epoch if each run's snapshot `epochs` are given."""
+    lang = view.lang
     figure = go.Figure()
-    xs, x_title = _x_values(histories, epochs)
-    for label, history, x, colour in zip(labels, histories, xs, RUN_COLOURS):
-        figure.add_trace(go.Scatter(x=x, y=history.train_loss, name=t("figures.compare.train", run=label),
+    xs, x_title = _x_values(histories, epochs, lang)
+    for label, history, x, colour in zip(labels, histories, xs, palette.RUNS):
+        figure.add_trace(go.Scatter(x=x, y=history.train_loss, name=t("figures.compare.train", lang, run=label),
                                     line=dict(color=colour, width=3)))
-        figure.add_trace(go.Scatter(x=x, y=history.test_loss, name=t("figures.compare.test", run=label),
+        figure.add_trace(go.Scatter(x=x, y=history.test_loss, name=t("figures.compare.test", lang, run=label),
                                     line=dict(color=colour, width=3, dash="dash")))
     if log:
         figure.update_yaxes(type="log")
-    return _layout(figure, t("figures.compare.loss_title"), x_title, t("figures.axis.loss"), height=380)
+    return _layout(figure, view, t("figures.compare.loss_title", lang), x_title, t("figures.axis.loss", lang), height=380)
 
 
-def gradient_bars_figure(names: Sequence[str], norms: Sequence[float], title: str, y_range: tuple[float, float]) -> go.Figure:
+def gradient_bars_figure(names: Sequence[str], norms: Sequence[float], title: str, y_range: tuple[float, float], *,
+                         view: Viewer) -> go.Figure:
     """One run's per-layer gradient sizes on a log scale fixed by `y_range` (log10 bounds),
     so runs side by side share a scale."""
-    figure = gradient_figure(names, norms)
+    figure = gradient_figure(names, norms, view=view)
     figure.update_yaxes(range=list(y_range))
     figure.update_layout(title=title, height=300)
     return figure
 
 
-OPTIMIZER_COLOURS = {"sgd": "#000000", "momentum": "#E69F00", "nesterov": "#D55E00", "adagrad": "#56B4E9",
-                     "rmsprop": "#009E73", "adadelta": "#CC79A7", "adam": "#0072B2", "nadam": "#9467BD"}
-
-
 def race_figure(grid: tuple[np.ndarray, np.ndarray, np.ndarray], trajectories: dict, shown_steps: int,
-                minima: Sequence[tuple[float, float]], names: dict[str, str], log_contours: bool) -> go.Figure:
+                minima: Sequence[tuple[float, float]], names: dict[str, str], log_contours: bool, *,
+                view: Viewer) -> go.Figure:
     """The surface's contours with each optimizer's path up to `shown_steps`; an invisible
     grid of points on top catches clicks (a click picks a new start)."""
+    lang = view.lang
     xs, ys, z = grid
     figure = go.Figure(go.Contour(x=xs, y=ys, z=z, ncontours=30, colorscale="Greys", reversescale=True, showscale=False,
                                   line=dict(width=0.5), opacity=0.55, hoverinfo="skip"))
     step_x, step_y = max(1, len(xs) // 25), max(1, len(ys) // 25)
     click_x, click_y = np.meshgrid(xs[::step_x], ys[::step_y])
     figure.add_trace(go.Scatter(x=click_x.ravel(), y=click_y.ravel(), mode="markers", marker=dict(size=10, opacity=0),
-                                hovertemplate=t("figures.race.click_hover"), showlegend=False,
-                                name=t("figures.race.click_here")))
+                                hovertemplate=t("figures.race.click_hover", lang), showlegend=False,
+                                name=t("figures.race.click_here", lang)))
     for name, trajectory in trajectories.items():
         points = trajectory.points[: shown_steps + 1]
-        colour = OPTIMIZER_COLOURS.get(name, "#333333")
+        colour = palette.OPTIMIZERS.get(name, palette.OTHER)
         figure.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="lines", name=names.get(name, name),
                                     line=dict(color=colour, width=3)))
         figure.add_trace(go.Scatter(x=points[-1:, 0], y=points[-1:, 1], mode="markers", showlegend=False,
@@ -265,43 +267,45 @@ def race_figure(grid: tuple[np.ndarray, np.ndarray, np.ndarray], trajectories: d
                                     hovertemplate=f"{names.get(name, name)}: (%{{x:.2f}}, %{{y:.2f}})<extra></extra>"))
     if trajectories:
         start = next(iter(trajectories.values())).points[0]
-        figure.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name=t("figures.race.start"),
-                                    marker=dict(symbol="circle-open", size=16, color="#111827", line=dict(width=3))))
+        figure.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name=t("figures.race.start", lang),
+                                    marker=dict(symbol="circle-open", size=16, color=palette.DARK, line=dict(width=3))))
     figure.add_trace(go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers",
-                                name=t("figures.race.minimum"),
-                                marker=dict(symbol="star", size=16, color="#111827")))
+                                name=t("figures.race.minimum", lang),
+                                marker=dict(symbol="star", size=16, color=palette.DARK)))
     figure.update_xaxes(range=[xs[0], xs[-1]])
     figure.update_yaxes(range=[ys[0], ys[-1]])
-    title = t("figures.race.paths_title_log") if log_contours else t("figures.race.paths_title")
-    figure = _layout(figure, title, "x", "y", height=560)
+    title = t("figures.race.paths_title_log", lang) if log_contours else t("figures.race.paths_title", lang)
+    figure = _layout(figure, view, title, "x", "y", height=560)
     figure.update_layout(clickmode="event+select", dragmode=False)
     return figure
 
 
-def race_loss_figure(trajectories: dict, shown_steps: int, names: dict[str, str]) -> go.Figure:
+def race_loss_figure(trajectories: dict, shown_steps: int, names: dict[str, str], *, view: Viewer) -> go.Figure:
     """Each optimizer's loss against the step (log scale), up to `shown_steps`."""
+    lang = view.lang
     figure = go.Figure()
     for name, trajectory in trajectories.items():
         losses = trajectory.losses[: shown_steps + 1]
         figure.add_trace(go.Scatter(x=np.arange(len(losses)), y=np.maximum(losses, 1e-12), name=names.get(name, name),
-                                    line=dict(color=OPTIMIZER_COLOURS.get(name, "#333333"), width=3)))
+                                    line=dict(color=palette.OPTIMIZERS.get(name, palette.OTHER), width=3)))
     figure.update_yaxes(type="log")
-    return _layout(figure, t("figures.race.loss_title"), t("figures.axis.race_step"), t("figures.axis.log_loss"),
-                   height=560)
+    return _layout(figure, view, t("figures.race.loss_title", lang), t("figures.axis.race_step", lang),
+                   t("figures.axis.log_loss", lang), height=560)
 
 
-def _metric_name(metric: str) -> str:
-    return {"train_loss": t("figures.metric.train_loss"), "test_loss": t("figures.metric.test_loss"),
-            "train_acc": t("figures.metric.train_acc"), "test_acc": t("figures.metric.test_acc")}[metric]
+def _metric_name(metric: str, lang: str) -> str:
+    return {"train_loss": t("figures.metric.train_loss", lang), "test_loss": t("figures.metric.test_loss", lang),
+            "train_acc": t("figures.metric.train_acc", lang), "test_acc": t("figures.metric.test_acc", lang)}[metric]
 
 
 def seeds_band_figure(labels: Sequence[str], histories: Sequence, metric: str = "test_acc",
-                      epochs: Sequence[Sequence[float]] | None = None) -> go.Figure:
+                      epochs: Sequence[Sequence[float]] | None = None, *, view: Viewer) -> go.Figure:
     """Each run's mean over its seeds, with a band from the worst seed to the best: "it
     worked once" becomes "it works" (or does not). Against the step, or the epochs given."""
+    lang = view.lang
     figure = go.Figure()
-    xs, x_title = _x_values(histories, epochs)
-    for label, history, x, colour in zip(labels, histories, xs, RUN_COLOURS):
+    xs, x_title = _x_values(histories, epochs, lang)
+    for label, history, x, colour in zip(labels, histories, xs, palette.RUNS):
         values = np.stack(getattr(history, metric))  # (snapshots, seeds)
         red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
         figure.add_trace(go.Scatter(x=x, y=np.nanmax(values, axis=1), line=dict(width=0), showlegend=False,
@@ -309,7 +313,7 @@ def seeds_band_figure(labels: Sequence[str], histories: Sequence, metric: str = 
         figure.add_trace(go.Scatter(x=x, y=np.nanmin(values, axis=1), line=dict(width=0), fill="tonexty",
                                     fillcolor=f"rgba({red},{green},{blue},0.2)", showlegend=False, hoverinfo="skip"))
         figure.add_trace(go.Scatter(x=x, y=np.nanmean(values, axis=1), line=dict(color=colour, width=3),
-                                    name=t("figures.compare.seeds_mean", run=label, n=values.shape[1])))
+                                    name=t("figures.compare.seeds_mean", lang, run=label, n=values.shape[1])))
     if metric.endswith("acc"):
         figure.update_yaxes(tickformat=".0%")
-    return _layout(figure, t("figures.compare.seeds_title"), x_title, _metric_name(metric), height=380)
+    return _layout(figure, view, t("figures.compare.seeds_title", lang), x_title, _metric_name(metric, lang), height=380)

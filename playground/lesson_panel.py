@@ -1,8 +1,8 @@
 """A lesson on the page it opened: its question first, the answer once the run has shown it.
 
-The Lessons page opens a page with `lesson=<id>` in the URL; the page calls
-`take_from_url` when it loads its settings from the URL, and `show` where the lesson
-belongs, passing how far its run has got. Nothing is graded or stored beyond the session.
+The Lessons page opens a page with `lesson=<id>` in the URL; `urls.loaded` makes it the
+active lesson when the page loads its settings from the URL, and the page calls `show` where
+the lesson belongs, passing how far its run has got. Nothing is graded or stored beyond the session.
 """
 
 from __future__ import annotations
@@ -14,16 +14,8 @@ from playground import urls, viewer
 from playground.i18n import t, text
 from playground.pages import PAGES
 
-ACTIVE = "lesson.active"
+ACTIVE = urls.ACTIVE_LESSON
 LETTERS = "ABCD"
-
-
-def take_from_url(page: str) -> None:
-    """Make the URL's lesson (if it belongs to `page`) the active one, with a fresh question."""
-    lesson = LESSONS.get(st.query_params.get("lesson", ""))
-    st.session_state[ACTIVE] = lesson.id if lesson and lesson.page == page else None
-    if lesson:
-        st.session_state.pop(f"lesson.choice.{lesson.id}", None)
 
 
 def app_query(lesson_id: str | None) -> dict[str, str]:

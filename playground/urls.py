@@ -6,13 +6,15 @@ survive every page's rewrite of its own parameters, so a copied link keeps them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import streamlit as st
 
+from engine.course.lessons import LESSONS
 from playground.i18n import t
 
 APP_KEYS = ("lang", "present", "lesson")
+ACTIVE_LESSON = "lesson.active"  # the id of the lesson shown on its page (see lesson_panel)
 
 
 def page_query() -> dict[str, str]:
@@ -54,8 +56,23 @@ def _loaded_key(page: str) -> str:
 
 
 def loaded(page: str, settings: object, warnings: list[str]) -> None:
-    """Remember what `page` just loaded from the URL, and what of the link could not be used."""
-    st.session_state[_loaded_key(page)] = (settings, warnings)
+    """Remember what `page` just loaded from the URL, and what of the link could not be used;
+    the URL's lesson (if it is one of this page's) becomes the active one, with a fresh question."""
+    state = st.session_state
+    state[_loaded_key(page)] = (settings, warnings)
+    lesson = LESSONS.get(st.query_params.get("lesson", ""))
+    state[ACTIVE_LESSON] = lesson.id if lesson and lesson.page == page else None
+    if lesson:
+        state.pop(f"lesson.choice.{lesson.id}", None)
+
+
+def keep_widget_values(keys: Iterable[str]) -> None:
+    """Streamlit forgets a widget's value in any run that does not draw it (another page, a
+    hidden widget, presenter mode); writing the values back keeps them as the student left them."""
+    state = st.session_state
+    for key in keys:
+        if key in state:
+            state[key] = state[key]
 
 
 def follow(page: str, settings: object, query: Mapping[str, str]) -> None:

@@ -3,14 +3,19 @@
 Presenter mode is for a projector: the sidebar and secondary controls are hidden, text,
 lines and markers are larger, and Play / Pause / Step / Reset, the lesson's question and
 the main charts stay. Pages ask `presenting()` to decide what to leave out.
+
+Figures never read the session: a page hands them `current()`, a `Viewer` (the language and
+the drawing scale), and they draw for it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from playground import urls
-from playground.i18n import LANGUAGES, STATE_KEY, language_from, t
+from playground.i18n import DEFAULT_LANGUAGE, LANGUAGES, STATE_KEY, current_language, language_from, t
 
 PRESENT_KEY = "present.on"
 # Root font size in presenter mode: Streamlit sizes its text in rem, so this scales it all.
@@ -26,6 +31,20 @@ button[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] {{ d
 div[data-testid="stMainBlockContainer"] {{ padding-top: 1.2rem; max-width: 100%; }}
 </style>
 """
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who a figure is drawn for: its texts' language, and how much larger it draws its fonts,
+    lines and markers (`PRESENT_SCALE` in presenter mode, else 1)."""
+
+    lang: str = DEFAULT_LANGUAGE
+    scale: float = 1.0
+
+
+def current() -> Viewer:
+    """This session's viewer: its language and presenter-mode scale."""
+    return Viewer(current_language(), scale())
 
 
 def choose_language() -> str:

@@ -1,4 +1,4 @@
-"""Start the app on a free local port, for browser tests and benchmarks."""
+"""Start a Streamlit app on a free local port, for the browser tests (tests/browser/conftest.py) and bench/ui_fps.py."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+APP = "playground/app.py"
 CHROMIUM = "/usr/bin/chromium"
 # Headless Chromium on a machine with no outside network (see ../shared/tools/look.py).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
+START_SECONDS = 120  # a bound on a hung start, not a speed target: a busy machine can take a while
 
 
 def free_port() -> int:
@@ -25,23 +27,25 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(prefix: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Yield the app's base URL and its server process; `prefix` wraps the command (e.g. taskset)."""
+def running_app(script: str = APP, prefix: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Yield the base URL and the server process of `script` (relative to the project root) served by Streamlit;
+    `prefix` wraps the command (e.g. taskset)."""
     port = free_port()
     server = subprocess.Popen(
-        [*prefix, sys.executable, "-m", "streamlit", "run", "playground/app.py", "--server.port", str(port),
+        [*prefix, sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
          "--server.headless", "true"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(240):
+        deadline = time.monotonic() + START_SECONDS
+        while True:
             try:
                 urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
                 break
             except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{script} did not start (exit code {server.poll()})") from None
                 time.sleep(0.25)
-        else:
-            raise RuntimeError("the app did not start within 60 s")
         yield url, server
     finally:
         server.terminate()

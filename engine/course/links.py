@@ -12,8 +12,9 @@ out of a link, so links stay short.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from engine.core.config import FIELDS, ConfigError, RunConfig, format_value, parse_value
 from engine.core.optimizers import OPTIMIZERS
@@ -29,7 +30,57 @@ MIN_RATE, MAX_RATE = 1e-5, 100.0
 MAX_EPOCHS = 20
 
 
-def _config(query: Mapping[str, str], own: tuple[str, ...]) -> tuple[RunConfig, list[str]]:
+def _number(value: float) -> str:
+    """A number's shortest text form that reads back as the same float ("0.002", not "0.0020000")."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
+
+
+# ---------------------------------------------------------------- one codec, driven by a table per page
+
+Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One setting of a page's link, as a row of that page's table (`PARAMS`): the URL keys it
+    is read from; `read(query, link, warn)`, the link with this setting taken from the query
+    (it raises ConfigError or ValueError for a value it cannot take; `warn` reports a part it
+    left out); `write(link)`, the setting's keys and texts, empty when it is the default;
+    `kept(link)`, what is used instead when the query's value cannot be."""
+
+    keys: tuple[str, ...]
+    read: Callable[[Mapping[str, str], Any, Warn], Any]
+    write: Callable[[Any], dict[str, str]]
+    kept: Callable[[Any], str]
+
+
+def read_params(link: Any, params: Sequence[Param], query: Mapping[str, str], warnings: list[str]) -> Any:
+    """`link` with every row of `params` read from `query` in order, leniently: a value that
+    cannot be used keeps what `link` had and adds a warning."""
+    for param in params:
+        if not any(key in query for key in param.keys):
+            continue
+        try:
+            link = param.read(query, link, warnings.append)
+        except (ConfigError, ValueError) as error:
+            given = ", ".join(f"{key}={query[key]!r}" for key in param.keys if key in query)
+            warnings.append(f"{given} is not valid ({error}); {param.kept(link)}")
+    return link
+
+
+def write_params(link: Any, params: Sequence[Param]) -> dict[str, str]:
+    """The URL parameters of every row of `params` that differs from its default."""
+    return {key: text for param in params for key, text in param.write(link).items()}
+
+
+def _own_keys(params: Sequence[Param]) -> set[str]:
+    return {key for param in params for key in param.keys}
+
+
+def _config(query: Mapping[str, str], params: Sequence[Param]) -> tuple[RunConfig, list[str]]:
+    """The run config in a link (RunConfig's own table: its fields), the page's own keys left out."""
+    own = _own_keys(params)
     return RunConfig.from_query({name: value for name, value in query.items() if name not in own})
 
 
@@ -38,12 +89,6 @@ def _compared(base: RunConfig, vary: str, value: str) -> object:
     parsed = parse_value(vary, value)
     base.replace(**{vary: parsed})
     return parsed
-
-
-def _number(value: float) -> str:
-    """A number's shortest text form that reads back as the same float ("0.002", not "0.0020000")."""
-    short = f"{value:g}"
-    return short if float(short) == value else repr(value)
 
 
 @dataclass(frozen=True)
@@ -56,8 +101,6 @@ class CompareLink:
     values: tuple[str, ...] = ("sigmoid", "relu")
     seeds: int = 1
     align: str = "steps"
-
-    OWN = ("vary", "values", "seeds", "align")
 
     def __post_init__(self) -> None:
         if self.vary not in FIELDS:
@@ -74,59 +117,51 @@ class CompareLink:
             raise ConfigError(f"align must be one of: {', '.join(ALIGNS)}; got {self.align!r}")
 
     def to_query(self) -> dict[str, str]:
-        query = self.base.to_query()
-        if (self.vary, self.values) != (CompareLink.vary, CompareLink.values):
-            query.update(vary=self.vary, values=VALUES_SEPARATOR.join(self.values))
-        if self.seeds != CompareLink.seeds:
-            query["seeds"] = str(self.seeds)
-        if self.align != CompareLink.align:
-            query["align"] = self.align
-        return query
+        return {**self.base.to_query(), **write_params(self, COMPARE_PARAMS)}
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> tuple[CompareLink, list[str]]:
-        base, warnings = _config(query, cls.OWN)
-        link = cls(base=base)
-        if "vary" in query or "values" in query:
-            link = cls._with_variation(link, query, warnings)
-        if "seeds" in query:
-            try:
-                link = cls(base, link.vary, link.values, seeds=int(query["seeds"]))
-            except (ValueError, ConfigError) as error:
-                warnings.append(f"seeds={query['seeds']!r} is not valid ({error}); using {link.seeds}")
-        if "align" in query:
-            try:
-                link = cls(base, link.vary, link.values, link.seeds, align=query["align"])
-            except ConfigError as error:
-                warnings.append(f"align={query['align']!r} is not valid ({error}); using {link.align}")
-        return link, warnings
-
-    @classmethod
-    def _with_variation(cls, link: CompareLink, query: Mapping[str, str], warnings: list[str]) -> CompareLink:
-        """`link` varying the query's setting over its values; a bad value is left out (with a
-        warning), and too few good ones fall back to the default variation."""
-        vary = query.get("vary", link.vary)
-        if vary not in FIELDS:
-            warnings.append(f"vary={vary!r} is not a setting; varying {link.vary}")
-            return link
-        if "values" not in query:
-            warnings.append(f"vary={vary!r} needs values to compare (values=a|b); varying {link.vary}")
-            return link
-        chosen: dict[object, str] = {}  # parsed value -> its text form; a repeated value counts once
-        for value in query["values"].split(VALUES_SEPARATOR):
-            try:
-                chosen.setdefault(_compared(link.base, vary, value), value)
-            except ConfigError as error:
-                warnings.append(f"{vary}={value!r} cannot be compared ({error}); left out")
-        try:
-            return cls(link.base, vary, tuple(chosen.values()))
-        except ConfigError as error:
-            warnings.append(f"values={query['values']!r} is not a comparison ({error}); varying {link.vary}")
-            return link
+        base, warnings = _config(query, COMPARE_PARAMS)
+        return read_params(cls(base=base), COMPARE_PARAMS, query, warnings), warnings
 
     def comparison(self) -> Comparison:
         """The runs this link describes, untrained."""
         return Comparison(self.base, self.vary, list(self.values), n_seeds=self.seeds, align=self.align)
+
+
+def _read_variation(query: Mapping[str, str], link: CompareLink, warn: Warn) -> CompareLink:
+    """The link varying the query's setting over its values; a value the base cannot take is
+    left out (with a warning), and a repeated value counts once."""
+    vary = query.get("vary", link.vary)
+    if vary not in FIELDS:
+        raise ConfigError(f"{vary!r} is not a setting")
+    if "values" not in query:
+        raise ConfigError(f"vary={vary!r} needs values to compare (values=a|b)")
+    chosen: dict[object, str] = {}  # parsed value -> its text form
+    for value in query["values"].split(VALUES_SEPARATOR):
+        try:
+            chosen.setdefault(_compared(link.base, vary, value), value)
+        except ConfigError as error:
+            warn(f"{vary}={value!r} cannot be compared ({error}); left out")
+    return replace(link, vary=vary, values=tuple(chosen.values()))
+
+
+def _write_variation(link: CompareLink) -> dict[str, str]:
+    if (link.vary, link.values) == (CompareLink.vary, CompareLink.values):
+        return {}
+    return {"vary": link.vary, "values": VALUES_SEPARATOR.join(link.values)}
+
+
+# Compare's own settings, beside its base config's (RunConfig's fields).
+COMPARE_PARAMS = (
+    Param(("vary", "values"), _read_variation, _write_variation, lambda link: f"varying {link.vary}"),
+    Param(("seeds",), lambda query, link, warn: replace(link, seeds=int(query["seeds"])),
+          lambda link: {} if link.seeds == CompareLink.seeds else {"seeds": str(link.seeds)},
+          lambda link: f"using {link.seeds}"),
+    Param(("align",), lambda query, link, warn: replace(link, align=query["align"]),
+          lambda link: {} if link.align == CompareLink.align else {"align": link.align},
+          lambda link: f"using {link.align}"),
+)
 
 
 @dataclass(frozen=True)
@@ -139,8 +174,6 @@ class RaceLink:
     start: tuple[float, float] | None = None
     steps: int | None = None
     rates: Mapping[str, float] | None = None
-
-    OWN = ("surface", "x", "y", "steps", "opt")
 
     def __post_init__(self) -> None:
         if self.surface not in SURFACES:
@@ -164,58 +197,68 @@ class RaceLink:
             if not MIN_RATE <= rate <= MAX_RATE:
                 raise ConfigError(f"the learning rate for {name} must be from {MIN_RATE:g} to {MAX_RATE:g}, got {rate!r}")
 
-    def _own_rate(self, name: str) -> float:
+    def own_rate(self, name: str) -> float:
+        """The rate `name` races at unless a link says otherwise: the surface's, else its default."""
         return SURFACES[self.surface].rates.get(name, OPTIMIZERS[name].default_lr)
 
     def to_query(self) -> dict[str, str]:
-        surface = SURFACES[self.surface]
-        query = {} if self.surface == DEFAULT_SURFACE else {"surface": self.surface}
-        if self.start != tuple(surface.start):
-            query.update(x=_number(self.start[0]), y=_number(self.start[1]))
-        if self.steps != surface.steps:
-            query["steps"] = str(self.steps)
-        if set(self.rates) != set(surface.rates):
-            query["opt"] = ",".join(self.rates)
-        query.update({f"lr_{name}": _number(rate) for name, rate in self.rates.items() if rate != self._own_rate(name)})
-        return query
+        return write_params(self, RACE_PARAMS)
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> tuple[RaceLink, list[str]]:
+        own = _own_keys(RACE_PARAMS)
         warnings = [f"unknown setting {name!r} ignored" for name in query
-                    if name not in cls.OWN and name.removeprefix("lr_") not in OPTIMIZERS]
-        surface = query.get("surface", DEFAULT_SURFACE)
-        if surface not in SURFACES:
-            warnings.append(f"surface={surface!r} is not valid; using {DEFAULT_SURFACE}")
-            surface = DEFAULT_SURFACE
-        link = cls(surface)
-        if "x" in query or "y" in query:
+                    if name not in own and name.removeprefix("lr_") not in OPTIMIZERS]
+        return read_params(cls(), RACE_PARAMS, query, warnings), warnings
+
+
+def _read_start(query: Mapping[str, str], link: RaceLink, warn: Warn) -> RaceLink:
+    if "x" not in query or "y" not in query:
+        raise ConfigError("a start point needs both x and y")
+    return replace(link, start=(float(query["x"]), float(query["y"])))
+
+
+def _read_rates(query: Mapping[str, str], link: RaceLink, warn: Warn) -> RaceLink:
+    """The racing optimizers (`opt`, default: the surface's own) at their rates (`lr_<name>`,
+    default: the surface's rate for it); an unknown optimizer or a bad rate is left out."""
+    names = [name for name in query["opt"].split(",") if name] if "opt" in query else list(link.rates)
+    rates = {}
+    for name in names:
+        if name not in OPTIMIZERS:
+            warn(f"optimizer {name!r} is not known; left out")
+            continue
+        rates[name] = link.own_rate(name)
+        text = query.get(f"lr_{name}")
+        if text is not None:
             try:
-                link = cls(surface, start=(float(query["x"]), float(query["y"])))
-            except (KeyError, ValueError, ConfigError) as error:
-                warnings.append(f"x={query.get('x')!r}, y={query.get('y')!r} is not a start point ({error}); "
-                                f"using the surface's own")
-        if "steps" in query:
-            try:
-                link = cls(surface, link.start, steps=int(query["steps"]))
+                rates[name] = replace(link, rates={name: float(text)}).rates[name]
             except (ValueError, ConfigError) as error:
-                warnings.append(f"steps={query['steps']!r} is not valid ({error}); using {link.steps}")
-        names = [name for name in query["opt"].split(",") if name] if "opt" in query else list(link.rates)
-        rates = {}
-        for name in names:
-            if name not in OPTIMIZERS:
-                warnings.append(f"optimizer {name!r} is not known; left out")
-                continue
-            rates[name] = link._own_rate(name)
-            text = query.get(f"lr_{name}")
-            if text is not None:
-                try:
-                    rates[name] = cls(surface, link.start, link.steps, {name: float(text)}).rates[name]
-                except (ValueError, ConfigError) as error:
-                    warnings.append(f"lr_{name}={text!r} is not valid ({error}); using {rates[name]:g}")
-        if not rates:
-            warnings.append("no optimizer to race; using the surface's own")
-            return link, warnings
-        return cls(surface, link.start, link.steps, rates), warnings
+                warn(f"lr_{name}={text!r} is not valid ({error}); using {rates[name]:g}")
+    if not rates:
+        raise ConfigError("no optimizer to race")
+    return replace(link, rates=rates)
+
+
+def _write_rates(link: RaceLink) -> dict[str, str]:
+    query = {} if set(link.rates) == set(SURFACES[link.surface].rates) else {"opt": ",".join(link.rates)}
+    return query | {f"lr_{name}": _number(rate) for name, rate in link.rates.items() if rate != link.own_rate(name)}
+
+
+# The race's settings: the surface first, since the others default to the surface's own.
+RACE_PARAMS = (
+    Param(("surface",), lambda query, link, warn: RaceLink(query["surface"]),
+          lambda link: {} if link.surface == DEFAULT_SURFACE else {"surface": link.surface},
+          lambda link: f"using {link.surface}"),
+    Param(("x", "y"), _read_start,
+          lambda link: {} if link.start == tuple(SURFACES[link.surface].start)
+          else {"x": _number(link.start[0]), "y": _number(link.start[1])},
+          lambda link: "using the surface's own start point"),
+    Param(("steps",), lambda query, link, warn: replace(link, steps=int(query["steps"])),
+          lambda link: {} if link.steps == SURFACES[link.surface].steps else {"steps": str(link.steps)},
+          lambda link: f"using {link.steps}"),
+    Param(("opt", *(f"lr_{name}" for name in OPTIMIZERS)), _read_rates, _write_rates,
+          lambda link: "using the surface's own optimizers"),
+)
 
 
 @dataclass(frozen=True)
@@ -225,8 +268,6 @@ class MnistLink:
     config: RunConfig = field(default_factory=lambda: RunConfig(dataset="mnist", model="softmax", hidden_sizes=()))
     epochs: int = 1
 
-    OWN = ("epochs",)
-
     def __post_init__(self) -> None:
         if not self.config.images:
             raise ConfigError(f"the MNIST lab needs image data, not {self.config.dataset!r}")
@@ -234,19 +275,22 @@ class MnistLink:
             raise ConfigError(f"epochs must be from 1 to {MAX_EPOCHS}, got {self.epochs}")
 
     def to_query(self) -> dict[str, str]:
-        return {**self.config.to_query(), "epochs": str(self.epochs)}
+        return {**self.config.to_query(), **write_params(self, MNIST_PARAMS)}
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> tuple[MnistLink, list[str]]:
-        config, warnings = _config({"dataset": "mnist", **query}, cls.OWN)
+        config, warnings = _config({"dataset": "mnist", **query}, MNIST_PARAMS)
         if not config.images:
             warnings.append(f"dataset={config.dataset!r} is not image data; using mnist")
             config = config.replace(dataset="mnist")
-        try:
-            return cls(config, int(query.get("epochs", 1))), warnings
-        except (ValueError, ConfigError) as error:
-            warnings.append(f"epochs={query.get('epochs')!r} is not valid ({error}); using 1")
-            return cls(config), warnings
+        return read_params(cls(config), MNIST_PARAMS, query, warnings), warnings
+
+
+# The lab's own setting, beside its config's; `epochs` is always in the link (the Train button's label).
+MNIST_PARAMS = (
+    Param(("epochs",), lambda query, link, warn: replace(link, epochs=int(query["epochs"])),
+          lambda link: {"epochs": str(link.epochs)}, lambda link: f"using {link.epochs}"),
+)
 
 
 def format_values(field_name: str, values: list) -> tuple[str, ...]:

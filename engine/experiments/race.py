@@ -3,7 +3,8 @@
 A `Surface` is a loss f(x, y) that students can see whole as a contour plot. `race`
 starts every optimizer at the same point and records the path each one takes;
 `surface_grid` gives the contours to draw underneath. Each surface carries the learning
-rates that tell its classic story, and the story itself in a sentence or two.
+rates that tell its classic story; its title and the story in words are the app's texts
+(playground/texts/<lang>/race.toml, `race.surface.<name>.title` and `.story`).
 
 The point being optimised is a single `nn.Parameter` of shape (2,), stepped by the very
 `torch.optim` optimizers the networks use (`engine.core.optimizers`): the race shows what
@@ -41,7 +42,6 @@ class Surface:
     shape (2,) gives a scalar, a grid of shape (..., 2) gives a loss per point.
     """
 
-    title: str
     function: LossFunction
     bounds: tuple[tuple[float, float], tuple[float, float]]  # ((x min, x max), (y min, y max)) to plot
     start: tuple[float, float]
@@ -49,7 +49,6 @@ class Surface:
     log_contours: bool  # draw log(1 + f) where f spans many orders of magnitude
     rates: dict[str, float]  # learning rate per optimizer that tells this surface's story
     steps: int
-    story: str
 
 
 @dataclass
@@ -99,7 +98,6 @@ def ill_conditioned(p: torch.Tensor) -> torch.Tensor:
 
 SURFACES: dict[str, Surface] = {
     "rosenbrock": Surface(
-        title="Rosenbrock's banana valley",
         function=rosenbrock,
         bounds=((-2.0, 2.0), (-1.0, 3.0)),
         start=(-1.2, 1.0),  # Rosenbrock's own start (1960)
@@ -108,12 +106,8 @@ SURFACES: dict[str, Surface] = {
         rates={"sgd": 0.002, "momentum": 0.0015, "nesterov": 0.0015, "adagrad": 0.5, "rmsprop": 0.02,
                "adadelta": 2.0, "adam": 0.3, "nadam": 0.05},
         steps=400,
-        story="Every optimizer drops into the curved valley within twenty steps; the race is along its nearly "
-              "flat floor to (1, 1). Plain SGD, held to a small learning rate by the steep walls, crawls "
-              "along the floor, while momentum and Adam build up speed and get close.",
     ),
     "beale": Surface(
-        title="Beale's valley",
         function=beale,
         bounds=((-4.5, 4.5), (-4.5, 4.5)),
         start=(1.0, 1.5),
@@ -122,13 +116,8 @@ SURFACES: dict[str, Surface] = {
         rates={"sgd": 0.01, "momentum": 0.004, "nesterov": 0.004, "adagrad": 1.0, "rmsprop": 0.03,
                "adadelta": 5.0, "adam": 0.2, "nadam": 0.2},
         steps=300,
-        story="Started on the slope above the valley, SGD and the adaptive methods turn into it and follow "
-              "its floor to (3, 0.5). Momentum and Nesterov roll like a heavy ball: they shoot across the "
-              "valley and far down the other side before swinging back, and Nesterov, which looks ahead, "
-              "turns back sooner.",
     ),
     "saddle": Surface(
-        title="A saddle point",
         function=saddle,
         bounds=((-1.5, 1.5), (-2.0, 2.0)),
         start=(-1.0, 1e-3),  # just off the ridge that runs into the saddle point
@@ -137,13 +126,8 @@ SURFACES: dict[str, Surface] = {
         rates={"sgd": 0.05, "momentum": 0.05, "nesterov": 0.05, "adagrad": 0.1, "rmsprop": 0.02,
                "adadelta": 5.0, "adam": 0.05, "nadam": 0.05},
         steps=100,
-        story="The start is almost on the ridge into a saddle point, where the slope towards the two "
-              "valleys is tiny. With the same learning rate, SGD rolls into the saddle and lingers there, and "
-              "momentum builds up speed and gets out sooner. Adagrad, RMSProp and Adam divide by the "
-              "gradient's size, so the tiny slope gets full-sized steps and they escape within a dozen steps.",
     ),
     "himmelblau": Surface(
-        title="Himmelblau's four valleys",
         function=himmelblau,
         bounds=((-5.0, 5.0), (-5.0, 5.0)),
         start=(-0.27, -0.92),  # just off the hilltop at (-0.2708, -0.9230)
@@ -152,13 +136,8 @@ SURFACES: dict[str, Surface] = {
         rates={"sgd": 0.01, "momentum": 0.005, "nesterov": 0.002, "adagrad": 0.5, "rmsprop": 0.02,
                "adadelta": 2.0, "adam": 0.1, "nadam": 0.1},
         steps=150,
-        story="Four equally deep valleys around a hilltop, and we start just off the top. The adaptive "
-              "methods take steps of the same size in x and y and walk diagonally into the valley at (3, 2); "
-              "SGD, momentum and Nesterov follow the steepest slope, which swings east, to (3.58, -1.85). "
-              "Both are right: with several minima, where you land depends on how you walk.",
     ),
     "ill_conditioned": Surface(
-        title="A long narrow valley",
         function=ill_conditioned,
         bounds=((-6.0, 6.0), (-3.0, 3.0)),
         start=(-5.0, 2.0),
@@ -167,11 +146,6 @@ SURFACES: dict[str, Surface] = {
         rates={"sgd": 0.09, "momentum": 0.02, "nesterov": 0.02, "adagrad": 1.0, "rmsprop": 0.05,
                "adadelta": 50.0, "adam": 0.2, "nadam": 0.2},
         steps=100,
-        story="A bowl 20 times steeper across than along. SGD's learning rate is capped by the steep "
-              "direction (0.09, just under the 0.1 that blows up), so it zig-zags from wall to wall. Momentum "
-              "cancels the zig-zag but gathers so much speed along the valley that it overshoots the minimum "
-              "and swings back. The adaptive methods scale each direction separately and slide in "
-              "without zig-zagging.",
     ),
 }
 

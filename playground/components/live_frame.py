@@ -2,7 +2,8 @@
 
 `live_frame(trainer)` returns one `Frame` per tick: a JSON-ready header (status figures,
 the recorded curves thinned to at most `MAX_CURVE_POINTS`, per-layer gradient norms, the
-network's weights, every word the canvas draws and how large to draw it) and raw arrays
+network's weights, every word the canvas draws, how large and in which colours to draw it:
+`palette.for_browser()`, as the canvas has no colours of its own) and raw arrays
 (the network's answer over the plane and a thumbnail per hidden neuron as 8-bit levels,
 the points). `Frame.to_bytes` packs both into the one binary message the browser
 receives: Streamlit then has no JSON to encode, and nothing is base64-inflated.
@@ -25,6 +26,7 @@ import numpy as np
 from engine.core.datasets import MULTICLASS, REGRESSION, Dataset
 from engine.core.probes import DecisionGrid, decision_grid, grad_norms, hidden_grids, layer_names
 from engine.core.trainer import Trainer
+from playground import palette
 from playground.i18n import DEFAULT_LANGUAGE, t
 
 BOUNDARY_RESOLUTION = 100
@@ -198,6 +200,7 @@ def live_frame(trainer: Trainer, show_test: bool = True, log_loss: bool = False,
     header = {
         "text": dict(texts or live_texts()),
         "scale": scale,
+        "palette": palette.for_browser(),
         "task": task,
         "status": {
             "step": trainer.step,

@@ -2,21 +2,22 @@
 // gradient flow and the network diagram, painted on canvases from one binary frame per tick.
 // Streamlit calls the default export again for every new frame with the same parentElement,
 // so everything here is idempotent: no listeners are added twice, canvases are reused.
-// Every word drawn comes from the frame (`T = frame.text`, see frames.py `live_texts`), and
-// every size is multiplied by the frame's scale `S` (larger in presenter mode).
+// Every word drawn comes from the frame (`T = frame.text`, see live_frame.py `live_texts`),
+// every colour too (`C`, from `frame.palette`: playground/palette.py, the Okabe-Ito colours
+// every figure of the playground uses), and every size is multiplied by the frame's scale `S`
+// (larger in presenter mode).
 
-const ORANGE = [230, 159, 0];   // class 0 (Okabe-Ito orange: safe for colour-blind viewers)
-const BLUE = [0, 114, 178];     // class 1 (Okabe-Ito blue)
-const GREEN = [0, 158, 115];    // class 2 (Okabe-Ito bluish green)
-const CLASS_COLOURS = [ORANGE, BLUE, GREEN];
-const INK = "#1f2430";
-const MUTED = "#4b5563";
-const GRID = "#d9dce3";
-const SERIES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"];
 const FONT = "system-ui, 'Noto Sans', 'NanumGothic', sans-serif";
-const TINT = 0.55;  // how far the plane's colour goes from white where the network is sure
 
 let S = 1;  // this frame's drawing scale: fonts, lines, markers and margins
+let C = null;  // this frame's colours (see usePalette)
+let paletteKey = "";
+
+// "#rrggbb" -> [r, g, b], for colours mixed here (colour tables, translucent edges).
+function rgb(hex) {
+  const n = parseInt(hex.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
 
 // 256-entry colour tables from white towards a colour: level 0 white, level 255 `strength` of it.
 function ramp(colour, strength) {
@@ -28,17 +29,28 @@ function ramp(colour, strength) {
 }
 // Diverging: level 0 -> orange, 127.5 -> white, 255 -> blue. P(class 1) for two classes, and
 // a regression's value (its range centred on 0) for the plane (tinted) and the points (full).
-function diverging(strength) {
+function diverging(low, high, strength) {
   const lut = new Uint8ClampedArray(256 * 3);
   for (let i = 0; i < 256; i++) {
-    const p = i / 255, side = p < 0.5 ? ORANGE : BLUE, t = Math.min(1, Math.abs(p - 0.5) * 2) * strength;
+    const p = i / 255, side = p < 0.5 ? low : high, t = Math.min(1, Math.abs(p - 0.5) * 2) * strength;
     for (let c = 0; c < 3; c++) lut[i * 3 + c] = Math.round(255 + (side[c] - 255) * t);
   }
   return lut;
 }
-const LUT = diverging(TINT);
-const POINT_LUT = diverging(1);
-const CLASS_LUTS = CLASS_COLOURS.map((colour) => ramp(colour, TINT));  // by the margin over the runner-up
+
+// The frame's palette (hex strings; `tint`: how far the plane's colour goes from white where
+// the network is sure) with what is mixed from it, rebuilt only when it changes.
+function usePalette(palette) {
+  const key = JSON.stringify(palette);
+  if (key === paletteKey) return;
+  const orange = rgb(palette.orange), blue = rgb(palette.blue), classes = palette.classes.map(rgb);
+  C = {
+    ...palette, orangeRGB: orange, blueRGB: blue, classRGB: classes,
+    lut: diverging(orange, blue, palette.tint), pointLut: diverging(orange, blue, 1),
+    classLuts: classes.map((colour) => ramp(colour, palette.tint)),  // by the margin over the runner-up
+  };
+  paletteKey = key;
+}
 
 // A frame is: uint32 header length, UTF-8 JSON header, then raw arrays listed in
 // header.blobs as name -> [offset after the header, byte length, dtype] (see frames.py).
@@ -91,7 +103,7 @@ function niceTicks(lo, hi, count) {
 }
 
 // Text at `size` CSS pixels before scaling; squeezed (never cut) to `max` pixels wide if given.
-function text(ctx, s, x, y, { size = 13, color = INK, align = "left", base = "alphabetic", weight = "", max } = {}) {
+function text(ctx, s, x, y, { size = 13, color = C.ink, align = "left", base = "alphabetic", weight = "", max } = {}) {
   ctx.font = `${weight} ${size * S}px ${FONT}`;
   ctx.fillStyle = color;
   ctx.textAlign = align;
@@ -103,7 +115,7 @@ function text(ctx, s, x, y, { size = 13, color = INK, align = "left", base = "al
 // An axis title along the left edge, reading upwards, centred on the plot box's height.
 function yTitle(ctx, s, x, top, bottom) {
   ctx.save(); ctx.translate(x, (top + bottom) / 2); ctx.rotate(-Math.PI / 2);
-  text(ctx, s, 0, 0, { size: 12, align: "center", color: MUTED, max: bottom - top + 24 * S }); ctx.restore();
+  text(ctx, s, 0, 0, { size: 12, align: "center", color: C.muted, max: bottom - top + 24 * S }); ctx.restore();
 }
 
 function chartBox(w, h) {
@@ -129,7 +141,7 @@ function lineChart(canvas, T, { title, xs, series, xLabel, yLabel, log = false, 
   box.t += 16 * S * (rows.length - 1);
   const ys = series.flatMap((s) => s.y).filter((v) => v !== null && isFinite(v) && (!log || v > 0));
   if (!xs || xs.length === 0 || ys.length === 0) {
-    text(ctx, T.start, (box.l + box.r) / 2, (box.t + box.b) / 2, { size: 14, color: "#6b7280", align: "center", max: box.r - box.l });
+    text(ctx, T.start, (box.l + box.r) / 2, (box.t + box.b) / 2, { size: 14, color: C.axis, align: "center", max: box.r - box.l });
     return;
   }
   const tf = log ? (v) => Math.log10(v) : (v) => v;
@@ -148,19 +160,19 @@ function lineChart(canvas, T, { title, xs, series, xLabel, yLabel, log = false, 
                      : linear;
   for (const t of yticks) {
     const y = Y(t);
-    ctx.strokeStyle = GRID; ctx.beginPath(); ctx.moveTo(box.l, y); ctx.lineTo(box.r, y); ctx.stroke();
+    ctx.strokeStyle = C.grid; ctx.beginPath(); ctx.moveTo(box.l, y); ctx.lineTo(box.r, y); ctx.stroke();
     text(ctx, log ? `1e${Math.round(Math.log10(t))}` : linear.label(t), box.l - 6 * S, y,
-         { size: 12, align: "right", base: "middle", color: MUTED, max: box.l - 26 * S });
+         { size: 12, align: "right", base: "middle", color: C.muted, max: box.l - 26 * S });
   }
   ctx.font = `${12 * S}px ${FONT}`;
   for (const t of niceTicks(xlo, xhi, Math.min(6, Math.max(2, Math.floor((box.r - box.l) / (60 * S)))))) {
     const label = fmt(t), half = ctx.measureText(label).width / 2;
-    if (X(t) + half <= w) text(ctx, label, X(t), box.b + 15 * S, { size: 12, align: "center", color: MUTED });
-    else text(ctx, label, w, box.b + 15 * S, { size: 12, align: "right", color: MUTED });  // the last one: kept whole
+    if (X(t) + half <= w) text(ctx, label, X(t), box.b + 15 * S, { size: 12, align: "center", color: C.muted });
+    else text(ctx, label, w, box.b + 15 * S, { size: 12, align: "right", color: C.muted });  // the last one: kept whole
   }
-  ctx.strokeStyle = "#6b7280";
+  ctx.strokeStyle = C.axis;
   ctx.beginPath(); ctx.moveTo(box.l, box.t); ctx.lineTo(box.l, box.b); ctx.lineTo(box.r, box.b); ctx.stroke();
-  text(ctx, xLabel, (box.l + box.r) / 2, h - 6 * S, { size: 12, align: "center", color: MUTED, max: box.r - box.l });
+  text(ctx, xLabel, (box.l + box.r) / 2, h - 6 * S, { size: 12, align: "center", color: C.muted, max: box.r - box.l });
   yTitle(ctx, yLabel, 13 * S, box.t, box.b);
 
   ctx.save();
@@ -197,7 +209,7 @@ function barChart(canvas, T, { title, values, labels, yLabel }) {
   text(ctx, title, box.l, 18 * S, { size: 15, weight: "600", max: box.r - box.l });
   const good = values.filter((v) => v > 0 && isFinite(v));
   if (good.length === 0) {
-    text(ctx, T.no_gradients, (box.l + box.r) / 2, (box.t + box.b) / 2, { size: 14, color: "#6b7280", align: "center", max: box.r - box.l });
+    text(ctx, T.no_gradients, (box.l + box.r) / 2, (box.t + box.b) / 2, { size: 14, color: C.axis, align: "center", max: box.r - box.l });
     return;
   }
   let lo = Math.floor(Math.log10(Math.min(...good))), hi = Math.ceil(Math.log10(Math.max(...good)));
@@ -205,8 +217,8 @@ function barChart(canvas, T, { title, values, labels, yLabel }) {
   const Y = (v) => box.b - ((Math.log10(v) - lo) / (hi - lo)) * (box.b - box.t);
   for (let e = lo; e <= hi; e++) {
     const y = Y(Math.pow(10, e));
-    ctx.strokeStyle = GRID; ctx.lineWidth = S; ctx.beginPath(); ctx.moveTo(box.l, y); ctx.lineTo(box.r, y); ctx.stroke();
-    text(ctx, `1e${e}`, box.l - 6 * S, y, { size: 12, align: "right", base: "middle", color: MUTED });
+    ctx.strokeStyle = C.grid; ctx.lineWidth = S; ctx.beginPath(); ctx.moveTo(box.l, y); ctx.lineTo(box.r, y); ctx.stroke();
+    text(ctx, `1e${e}`, box.l - 6 * S, y, { size: 12, align: "right", base: "middle", color: C.muted });
   }
   const slot = (box.r - box.l) / values.length;
   ctx.font = `${12 * S}px ${FONT}`;
@@ -214,16 +226,16 @@ function barChart(canvas, T, { title, values, labels, yLabel }) {
   values.forEach((v, i) => {
     const x = box.l + slot * i + slot * 0.15, bw = slot * 0.7;
     if (v > 0 && isFinite(v)) {
-      ctx.fillStyle = SERIES[i % SERIES.length];
+      ctx.fillStyle = C.series[i % C.series.length];
       const y = Y(v);
       ctx.fillRect(x, y, bw, box.b - y);
     }
-    text(ctx, fits ? labels[i] : String(i + 1), x + bw / 2, box.b + 15 * S, { size: 12, align: "center", color: MUTED });
+    text(ctx, fits ? labels[i] : String(i + 1), x + bw / 2, box.b + 15 * S, { size: 12, align: "center", color: C.muted });
   });
-  ctx.strokeStyle = "#6b7280"; ctx.lineWidth = S;
+  ctx.strokeStyle = C.axis; ctx.lineWidth = S;
   ctx.beginPath(); ctx.moveTo(box.l, box.t); ctx.lineTo(box.l, box.b); ctx.lineTo(box.r, box.b); ctx.stroke();
   text(ctx, fits ? T.layer_axis : fill(T.layer_axis_numbered, { count: values.length }), (box.l + box.r) / 2, h - 6 * S,
-       { size: 12, align: "center", color: MUTED, max: box.r - box.l });
+       { size: 12, align: "center", color: C.muted, max: box.r - box.l });
   yTitle(ctx, yLabel, 13 * S, box.t, box.b);
 }
 
@@ -240,7 +252,7 @@ function pooledImage(res, slot) {
   return pooled;
 }
 
-function gridImage(levels, res, slot = "boundary", lut = LUT) {
+function gridImage(levels, res, slot = "boundary", lut = C.lut) {
   const pooled = pooledImage(res, slot), data = pooled.image.data;
   for (let row = 0; row < res; row++) {
     for (let col = 0; col < res; col++) {
@@ -259,7 +271,7 @@ function classImage(classes, margins, res, slot = "boundary", only = -1) {
   for (let row = 0; row < res; row++) {
     for (let col = 0; col < res; col++) {
       const i = row * res + col, c = classes[i], o = ((res - 1 - row) * res + col) * 4;
-      const v = only < 0 || c === only ? margins[i] * 3 : 0, lut = CLASS_LUTS[c % CLASS_LUTS.length];
+      const v = only < 0 || c === only ? margins[i] * 3 : 0, lut = C.classLuts[c % C.classLuts.length];
       data[o] = lut[v]; data[o + 1] = lut[v + 1]; data[o + 2] = lut[v + 2]; data[o + 3] = 255;
     }
   }
@@ -321,7 +333,7 @@ function drawBoundary(canvas, frame, blobs, image) {
   const segs = task === "binary" ? contour(blobs.prob, res, 127.5)
              : task === "multiclass" ? classBorders(blobs.cls, blobs.margin, res, b.classes) : [];
   const cell = size / (res - 1);
-  ctx.strokeStyle = "#111827"; ctx.lineWidth = 2.5 * S; ctx.beginPath();
+  ctx.strokeStyle = C.dark; ctx.lineWidth = 2.5 * S; ctx.beginPath();
   for (let i = 0; i < segs.length; i += 2) {
     ctx.moveTo(box.l + segs[i][0] * cell, box.t + size - segs[i][1] * cell);
     ctx.lineTo(box.l + segs[i + 1][0] * cell, box.t + size - segs[i + 1][1] * cell);
@@ -329,8 +341,8 @@ function drawBoundary(canvas, frame, blobs, image) {
   ctx.stroke();
 
   const colour = task === "regression"
-    ? (targets, i) => { const v = valueLevel(targets[i], b.range) * 3; return [POINT_LUT[v], POINT_LUT[v + 1], POINT_LUT[v + 2]]; }
-    : (targets, i) => CLASS_COLOURS[targets[i] % CLASS_COLOURS.length];
+    ? (targets, i) => { const v = valueLevel(targets[i], b.range) * 3; return [C.pointLut[v], C.pointLut[v + 1], C.pointLut[v + 2]]; }
+    : (targets, i) => C.classRGB[targets[i] % C.classRGB.length];
   // Regression targets run through white (a target of 0), so their points are always filled
   // and rimmed in grey: light for training points, dark for test points.
   const regression = task === "regression";
@@ -340,7 +352,7 @@ function drawBoundary(canvas, frame, blobs, image) {
       ctx.beginPath(); ctx.arc(x, y, (test ? 5 : 4.5) * S, 0, 2 * Math.PI);
       if (regression) {
         ctx.fillStyle = `rgb(${c})`; ctx.fill();
-        ctx.lineWidth = (test ? 1.3 : 0.9) * S; ctx.strokeStyle = test ? "#374151" : "#9ca3af"; ctx.stroke();
+        ctx.lineWidth = (test ? 1.3 : 0.9) * S; ctx.strokeStyle = test ? C.node : C.light_rim; ctx.stroke();
       } else if (test) {
         ctx.fillStyle = "white"; ctx.fill();
         ctx.lineWidth = 2.5 * S; ctx.strokeStyle = `rgb(${c})`; ctx.stroke();
@@ -353,11 +365,11 @@ function drawBoundary(canvas, frame, blobs, image) {
   drawPoints(blobs.train_x, blobs.train_y, false);
   if (frame.show_test) drawPoints(blobs.test_x, blobs.test_y, true);
 
-  ctx.strokeStyle = "#6b7280"; ctx.lineWidth = S; ctx.strokeRect(box.l, box.t, size, size);
+  ctx.strokeStyle = C.axis; ctx.lineWidth = S; ctx.strokeRect(box.l, box.t, size, size);
   const count = Math.min(5, Math.max(3, Math.floor(size / (60 * S))));  // fewer labels on a small or enlarged plane
   const t1 = niceTicks(x1lo, x1hi, count), t2 = niceTicks(x2lo, x2hi, count);
-  for (const t of t1) text(ctx, t1.label(t), X(t), box.t + size + 15 * S, { size: 12, align: "center", color: MUTED });
-  for (const t of t2) text(ctx, t2.label(t), box.l - 6 * S, Y(t), { size: 12, align: "right", base: "middle", color: MUTED, max: box.l - 20 * S });
+  for (const t of t1) text(ctx, t1.label(t), X(t), box.t + size + 15 * S, { size: 12, align: "center", color: C.muted });
+  for (const t of t2) text(ctx, t2.label(t), box.l - 6 * S, Y(t), { size: 12, align: "right", base: "middle", color: C.muted, max: box.l - 20 * S });
   text(ctx, T.x1, box.l + size / 2, box.t + size + 33 * S, { size: 13, align: "center", max: size });
   ctx.save(); ctx.translate(12 * S, box.t + size / 2); ctx.rotate(-Math.PI / 2);
   text(ctx, T.x2, 0, 0, { size: 13, align: "center", max: size }); ctx.restore();
@@ -369,18 +381,18 @@ function colourBar(ctx, T, range, x, top, height) {
   const [lo, hi] = range, width = 14 * S;
   for (let i = 0; i < 64; i++) {  // 64 bands, top (high values) to bottom
     const v = Math.round(255 - (i * 255) / 63) * 3;
-    ctx.fillStyle = `rgb(${LUT[v]},${LUT[v + 1]},${LUT[v + 2]})`;
+    ctx.fillStyle = `rgb(${C.lut[v]},${C.lut[v + 1]},${C.lut[v + 2]})`;
     ctx.fillRect(x, top + (i * height) / 64, width, height / 64 + 1);
   }
-  ctx.strokeStyle = "#6b7280"; ctx.lineWidth = S; ctx.strokeRect(x, top, width, height);
+  ctx.strokeStyle = C.axis; ctx.lineWidth = S; ctx.strokeRect(x, top, width, height);
   const ticks = niceTicks(lo, hi, 5);
   for (const t of ticks) {
     const y = top + height - ((t - lo) / (hi - lo)) * height;
     ctx.beginPath(); ctx.moveTo(x + width, y); ctx.lineTo(x + width + 4 * S, y); ctx.stroke();
-    text(ctx, ticks.label(t), x + width + 6 * S, y, { size: 12, base: "middle", color: MUTED, max: 34 * S });
+    text(ctx, ticks.label(t), x + width + 6 * S, y, { size: 12, base: "middle", color: C.muted, max: 34 * S });
   }
   ctx.save(); ctx.translate(x + width + 52 * S, top + height / 2); ctx.rotate(-Math.PI / 2);
-  text(ctx, T.predicted_value, 0, 0, { size: 12, align: "center", base: "middle", color: MUTED, max: height }); ctx.restore();
+  text(ctx, T.predicted_value, 0, 0, { size: 12, align: "center", base: "middle", color: C.muted, max: height }); ctx.restore();
 }
 
 // Layers of neurons; hidden neurons show a thumbnail of what they respond to over the plane,
@@ -403,7 +415,7 @@ function drawNetwork(canvas, frame, blobs, outputImages) {
     const m = net.weights[l], nIn = sizes[l], nOut = sizes[l + 1];
     for (let o = 0; o < nOut; o++) {
       for (let i = 0; i < nIn; i++) {
-        const v = m[o * nIn + i], c = v >= 0 ? BLUE : ORANGE;
+        const v = m[o * nIn + i], c = v >= 0 ? C.blueRGB : C.orangeRGB;
         ctx.strokeStyle = `rgba(${c},${0.25 + 0.75 * Math.min(1, Math.abs(v) / maxW)})`;
         ctx.lineWidth = (0.5 + 5 * Math.min(1, Math.abs(v) / maxW)) * S;
         ctx.beginPath(); ctx.moveTo(colX(l), rowY(i, nIn)); ctx.lineTo(colX(l + 1), rowY(o, nOut)); ctx.stroke();
@@ -419,31 +431,31 @@ function drawNetwork(canvas, frame, blobs, outputImages) {
     for (let i = 0; i < sizes[l]; i++) {
       const x = colX(l), y = rowY(i, sizes[l]);
       if (l === 0) {
-        ctx.fillStyle = "#374151"; ctx.beginPath(); ctx.arc(x, y, radius, 0, 2 * Math.PI); ctx.fill();
+        ctx.fillStyle = C.node; ctx.beginPath(); ctx.arc(x, y, radius, 0, 2 * Math.PI); ctx.fill();
         if (inside) text(ctx, inputs[i], x, y, { size: 13, color: "white", align: "center", base: "middle", weight: "600" });
         else text(ctx, inputs[i], x - radius - 4 * S, y, { size: 13, align: "right", base: "middle", weight: "600", max: x - radius - 6 * S });
         continue;
       }
       const last = l === layers - 1;
-      let border = "#374151";
+      let border = C.node;
       if (last) {
         ctx.drawImage(outputImages[i], x - node / 2, y - node / 2, node, node);
-        if (classes) border = `rgb(${CLASS_COLOURS[i % CLASS_COLOURS.length]})`;
+        if (classes) border = `rgb(${C.classRGB[i % C.classRGB.length]})`;
       } else if (thumbs) {
         ctx.drawImage(gridImage(thumbs.subarray(k * tr * tr, (k + 1) * tr * tr), tr, "thumb"), x - node / 2, y - node / 2, node, node);
         k++;
       } else {
-        ctx.fillStyle = "#e5e7eb"; ctx.fillRect(x - node / 2, y - node / 2, node, node);
+        ctx.fillStyle = C.empty; ctx.fillRect(x - node / 2, y - node / 2, node, node);
       }
       ctx.strokeStyle = border; ctx.lineWidth = (last && classes ? 3 : 1.5) * S;
       ctx.strokeRect(x - node / 2, y - node / 2, node, node);
-      if (last && classes) text(ctx, names[i], x + node / 2 + 6 * S, y, { size: 12, base: "middle", color: MUTED, max: w - x - node / 2 - 8 * S });
+      if (last && classes) text(ctx, names[i], x + node / 2 + 6 * S, y, { size: 12, base: "middle", color: C.muted, max: w - x - node / 2 - 8 * S });
     }
     const count = net.hidden[l - 1];
     const label = l === 0 ? T.input : l === layers - 1 ? T.output
       : count > sizes[l] ? fill(T.hidden_cut, { layer: l, shown: sizes[l], count }) : fill(T.hidden, { layer: l, count });
     const room = layers > 1 ? (w - 70 * S - right) / (layers - 1) : w;
-    text(ctx, label, colX(l), h - 6 * S, { size: 12, align: "center", color: MUTED, max: Math.min(room * 0.96, 2 * colX(l), 2 * (w - colX(l))) });
+    text(ctx, label, colX(l), h - 6 * S, { size: 12, align: "center", color: C.muted, max: Math.min(room * 0.96, 2 * colX(l), 2 * (w - colX(l))) });
   }
 }
 
@@ -467,6 +479,7 @@ export default function ({ data: payload, parentElement }) {
   const q = (sel) => parentElement.querySelector(sel);
   const T = data.text, task = data.task, regression = task === "regression";
   S = data.scale || 1;
+  usePalette(data.palette);
   const root = q(".live");
   if (root.style.getPropertyValue("--scale") !== String(S)) root.style.setProperty("--scale", String(S));
   root.classList.toggle("regression", regression);
@@ -490,20 +503,20 @@ export default function ({ data: payload, parentElement }) {
   label(q("canvas.loss"), T.aria_loss);
   lineChart(q("canvas.loss"), T, {
     title: T.loss, xs: c.x, xLabel: T.steps_axis, yLabel: lossAxis, log: c.log,
-    series: [{ y: c.train_loss, color: SERIES[0], label: T.train }, { y: c.test_loss, color: SERIES[1], label: T.test, dash: [7, 4] }],
+    series: [{ y: c.train_loss, color: C.train, label: T.train }, { y: c.test_loss, color: C.test, label: T.test, dash: [7, 4] }],
   });
   if (!regression) {  // a regression has no accuracy: its canvas is hidden (live_view.css)
     label(q("canvas.accuracy"), T.aria_accuracy);
     lineChart(q("canvas.accuracy"), T, {
       title: T.accuracy, xs: c.x, xLabel: T.steps_axis, yLabel: T.accuracy_axis, yFixed: [0, 1],
-      series: [{ y: c.train_acc, color: SERIES[0], label: T.train }, { y: c.test_acc, color: SERIES[1], label: T.test, dash: [7, 4] }],
+      series: [{ y: c.train_acc, color: C.train, label: T.train }, { y: c.test_acc, color: C.test, label: T.test, dash: [7, 4] }],
     });
   }
   const g = data.grads;
   label(q("canvas.gradtime"), T.aria_gradient_flow);
   lineChart(q("canvas.gradtime"), T, {
     title: T.gradient_flow, xs: g.x, xLabel: T.steps_axis, yLabel: T.gradient_axis, log: true,
-    series: g.layers.map((ys, i) => ({ y: ys, color: SERIES[i % SERIES.length], label: g.names[i], width: 2 })),
+    series: g.layers.map((ys, i) => ({ y: ys, color: C.series[i % C.series.length], label: g.names[i], width: 2 })),
   });
   label(q("canvas.gradbars"), T.aria_gradient_now);
   barChart(q("canvas.gradbars"), T, { title: T.gradient_now, values: g.now, labels: g.names, yLabel: T.gradient_axis });

@@ -2,7 +2,8 @@
 
 A custom component (Streamlit components v2: inline HTML/JS, no iframe) because each
 Plotly chart redrawn per tick caps a page near 9 frames/s (see ../shared/LIVE.md).
-The canvas draws in the session's language and, in presenter mode, larger.
+The canvas draws in its `Viewer`'s language and at its scale (larger in presenter mode),
+in the colours of `playground.palette` that each frame carries.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground import viewer
 from playground.components.live_frame import Frame, live_texts
-from playground.i18n import current_language
+from playground.viewer import Viewer
 
 _HERE = Path(__file__).parent
 
@@ -43,8 +43,8 @@ _component = st.components.v2.component(
 )
 
 
-def live_view(frame: Frame, key: str, lang: str | None = None, scale: float | None = None) -> None:
-    """Paint one frame (from `playground.components.live_frame.live_frame`) in `lang` at `scale`; by
-    default the session's language and presenter-mode scale replace the frame's own."""
-    frame = frame.for_viewer(live_texts(lang or current_language()), viewer.scale() if scale is None else scale)
+def live_view(frame: Frame, key: str, view: Viewer) -> None:
+    """Paint one frame (from `playground.components.live_frame.live_frame`) for `view`: its
+    language and drawing scale (pages pass `viewer.current()`) replace the frame's own."""
+    frame = frame.for_viewer(live_texts(view.lang), view.scale)
     _component(key=key, data=frame.to_bytes(), height="content")

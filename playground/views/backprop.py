@@ -25,8 +25,9 @@ from engine.experiments.backprop import (
     number,
     passes,
 )
-from playground import lesson_panel, urls, viewer
+from playground import lesson_panel, palette, urls, viewer
 from playground.i18n import t
+from playground.viewer import Viewer
 
 PAGE = "backprop"
 FIELDS = ("x1", "x2", "w1", "w2", "target", "learning_rate")
@@ -45,8 +46,6 @@ BACKWARD_ON = {"dL_da": "a", "dL_dz": "z", "dL_dw1": "w1", "dL_dw2": "w2"}
 BESIDE_NODE = {"loss": ("loss", 0.0, -1.45), "da_dz": ("sigmoid", 0.0, -1.45)}
 UPDATES = {"w1_new": "w1", "w2_new": "w2"}
 
-FORWARD_COLOUR, BACKWARD_COLOUR, UPDATE_COLOUR, HIDDEN_COLOUR = "#1f5fa8", "#c0392b", "#1e8449", "#b0b0b0"
-HIGHLIGHT = "#fff1a8"
 FONT_SIZE = 18  # readable from the back of a classroom on a projector
 NODE_FONT_SIZE = 26
 
@@ -93,14 +92,14 @@ def diagram_labels(backprop: BackpropPass, shown: int) -> list[Label]:
     example = backprop.example
     revealed = {step.id: step for step in backprop.steps[:shown]}
     current = backprop.steps[shown - 1].id if shown else None
-    labels = [Label(*NODES["x1"], f"x₁<br>{number(example.x1)}", FORWARD_COLOUR, boxed=False),
-              Label(*NODES["x2"], f"x₂<br>{number(example.x2)}", FORWARD_COLOUR, boxed=False),
-              Label(NODES["loss"][0], NODES["loss"][1] + 1.2, f"t = {number(example.target)}", FORWARD_COLOUR)]
+    labels = [Label(*NODES["x1"], f"x₁<br>{number(example.x1)}", palette.FORWARD, boxed=False),
+              Label(*NODES["x2"], f"x₂<br>{number(example.x2)}", palette.FORWARD, boxed=False),
+              Label(NODES["loss"][0], NODES["loss"][1] + 1.2, f"t = {number(example.target)}", palette.FORWARD)]
     for step_id, weight in UPDATES.items():
         old = number(getattr(example, weight))
-        text, colour = f"{SYMBOLS[weight]} = {old}", FORWARD_COLOUR
+        text, colour = f"{SYMBOLS[weight]} = {old}", palette.FORWARD
         if step_id in revealed:
-            text, colour = f"{SYMBOLS[weight]}: {old} → {number(revealed[step_id].value)}", UPDATE_COLOUR
+            text, colour = f"{SYMBOLS[weight]}: {old} → {number(revealed[step_id].value)}", palette.UPDATE
         labels.append(Label(*_beside_edge(weight, LABEL_GAP), text, colour, current == step_id))
     for step in backprop.steps:
         if step.id in UPDATES:
@@ -112,43 +111,44 @@ def diagram_labels(backprop: BackpropPass, shown: int) -> list[Label]:
         else:
             node, dx, dy = BESIDE_NODE[step.id]
             x, y = NODES[node][0] + dx, NODES[node][1] + dy
-        colour = FORWARD_COLOUR if step.phase == "forward" else BACKWARD_COLOUR
+        colour = palette.FORWARD if step.phase == "forward" else palette.BACKWARD
         if step.id in revealed:
             labels.append(Label(x, y, _value_text(step), colour, current == step.id))
         else:
-            labels.append(Label(x, y, f"{step.symbol} = ?", HIDDEN_COLOUR))
+            labels.append(Label(x, y, f"{step.symbol} = ?", palette.HIDDEN))
     return labels
 
 
-def network_figure(backprop: BackpropPass, shown: int) -> go.Figure:
+def network_figure(backprop: BackpropPass, shown: int, *, view: Viewer) -> go.Figure:
     """The neuron x₁, x₂ → Σ → σ → L with forward arrows (values) above and backward arrows
     (gradients, drawn once the step that computes them is shown) below each edge."""
     figure = go.Figure()
     for name, (x, y) in NODES.items():
         figure.add_shape(type="circle", x0=x - RADIUS, y0=y - RADIUS, x1=x + RADIUS, y1=y + RADIUS,
-                         line=dict(color="#444", width=2), fillcolor="#f4f6fa" if name.startswith("x") else "#e8eef8")
+                         line=dict(color=palette.DIAGRAM_RIM, width=2),
+                         fillcolor=palette.DIAGRAM_INPUT if name.startswith("x") else palette.DIAGRAM_NODE)
     for symbol, node in (("Σ", "sum"), ("σ", "sigmoid"), ("L", "loss")):
         figure.add_annotation(x=NODES[node][0], y=NODES[node][1], text=symbol, showarrow=False,
-                              font=dict(size=NODE_FONT_SIZE, color="#222"))
+                              font=dict(size=NODE_FONT_SIZE, color=palette.DIAGRAM_SYMBOL))
     revealed = {step.id for step in backprop.steps[:shown]}
     gradient_of = {edge: step_id for step_id, edge in BACKWARD_ON.items()}
     for edge in EDGES:
         (fx0, fy0), (fx1, fy1) = _edge_points(edge, LANE)
         figure.add_annotation(x=fx1, y=fy1, ax=fx0, ay=fy0, xref="x", yref="y", axref="x", ayref="y", text="",
-                              showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2.5, arrowcolor=FORWARD_COLOUR)
+                              showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2.5, arrowcolor=palette.FORWARD)
         (bx0, by0), (bx1, by1) = _edge_points(edge, -LANE)
-        colour = BACKWARD_COLOUR if gradient_of[edge] in revealed else HIDDEN_COLOUR
+        colour = palette.BACKWARD if gradient_of[edge] in revealed else palette.HIDDEN
         figure.add_annotation(x=bx0, y=by0, ax=bx1, ay=by1, xref="x", yref="y", axref="x", ayref="y", text="",
                               showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=2.5, arrowcolor=colour)
     for label in diagram_labels(backprop, shown):
         figure.add_annotation(x=label.x, y=label.y, text=f"<b>{label.text}</b>" if label.current else label.text,
                               showarrow=False, font=dict(size=FONT_SIZE, color=label.colour),
-                              bgcolor=HIGHLIGHT if label.current else "white" if label.boxed else "rgba(0,0,0,0)",
+                              bgcolor=palette.HIGHLIGHT if label.current else "white" if label.boxed else "rgba(0,0,0,0)",
                               bordercolor=label.colour if label.current else "rgba(0,0,0,0)", borderpad=4)
-    figure.add_annotation(x=0.0, y=6.3, xanchor="left", showarrow=False, font=dict(size=FONT_SIZE - 2, color=FORWARD_COLOUR),
-                          text=t("backprop.legend.forward"))
-    figure.add_annotation(x=0.0, y=-0.3, xanchor="left", showarrow=False, font=dict(size=FONT_SIZE - 2, color=BACKWARD_COLOUR),
-                          text=t("backprop.legend.backward"))
+    figure.add_annotation(x=0.0, y=6.3, xanchor="left", showarrow=False, font=dict(size=FONT_SIZE - 2, color=palette.FORWARD),
+                          text=t("backprop.legend.forward", view.lang))
+    figure.add_annotation(x=0.0, y=-0.3, xanchor="left", showarrow=False, font=dict(size=FONT_SIZE - 2, color=palette.BACKWARD),
+                          text=t("backprop.legend.backward", view.lang))
     figure.update_xaxes(range=[-0.3, 13.3], visible=False, fixedrange=True)
     figure.update_yaxes(range=[-0.6, 6.6], visible=False, fixedrange=True, scaleanchor="x", scaleratio=1)
     figure.update_layout(height=440, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="white", showlegend=False,
@@ -156,16 +156,17 @@ def network_figure(backprop: BackpropPass, shown: int) -> go.Figure:
     return figure
 
 
-def loss_by_update_figure(losses: list[float]) -> go.Figure:
+def loss_by_update_figure(losses: list[float], *, view: Viewer) -> go.Figure:
     """The loss with the weights after 0, 1, 2, ... updates: it should fall at every step."""
     figure = go.Figure(go.Scatter(x=list(range(len(losses))), y=losses, mode="lines+markers+text",
                                   text=[number(loss) for loss in losses], textposition="top center", cliponaxis=False,
-                                  textfont=dict(size=FONT_SIZE - 2), line=dict(color=BACKWARD_COLOUR, width=3),
+                                  textfont=dict(size=FONT_SIZE - 2), line=dict(color=palette.BACKWARD, width=3),
                                   marker=dict(size=10)))
     axis = dict(tickfont=dict(size=FONT_SIZE - 2), title_font=dict(size=FONT_SIZE))
     figure.update_layout(height=300, margin=dict(l=70, r=20, t=40, b=60), showlegend=False,
-                         xaxis=dict(title=t("backprop.loss_chart.x"), dtick=1, range=[-0.5, len(losses) - 0.5], **axis),
-                         yaxis=dict(title=t("backprop.loss_chart.y"), **axis))
+                         xaxis=dict(title=t("backprop.loss_chart.x", view.lang), dtick=1, range=[-0.5, len(losses) - 0.5],
+                                    **axis),
+                         yaxis=dict(title=t("backprop.loss_chart.y", view.lang), **axis))
     return figure
 
 
@@ -180,7 +181,7 @@ def steps_table(steps: list[Step]) -> pd.DataFrame:
 
 
 def _highlight_last(row: pd.Series, last: int) -> list[str]:
-    return [f"background-color: {HIGHLIGHT}; font-weight: bold" if row.name == last else ""] * len(row)
+    return [f"background-color: {palette.HIGHLIGHT}; font-weight: bold" if row.name == last else ""] * len(row)
 
 
 def _example_from_state() -> WorkedExample:
@@ -253,7 +254,7 @@ def page() -> None:
     _restore_numbers()
     if urls.load_requested(PAGE) or "backprop.visited" not in state:  # first visit, or opened from a lesson
         state["backprop.visited"] = True
-        lesson_panel.take_from_url(PAGE)
+        urls.loaded(PAGE, None, [])
     if not viewer.presenting():
         st.title(t("backprop.title"))
         st.markdown(t("backprop.intro"))
@@ -271,7 +272,7 @@ def page() -> None:
     # The step's formula first, right under the buttons; the diagram gets the page's full width
     # so its fixed-size labels never collide on a narrow projector screen.
     _current_step(backprop, shown)
-    st.plotly_chart(network_figure(backprop, shown), width="stretch", key="backprop.diagram",
+    st.plotly_chart(network_figure(backprop, shown, view=viewer.current()), width="stretch", key="backprop.diagram",
                     config={"displayModeBar": False, "staticPlot": True})
     if shown:
         table = steps_table(backprop.steps[:shown])
@@ -279,7 +280,7 @@ def page() -> None:
     losses = [p.loss for p in history] + ([backprop.loss_after] if shown == total else [])
     if len(losses) > 1:
         st.subheader(t("backprop.loss_chart.title"))
-        st.plotly_chart(loss_by_update_figure(losses), width="stretch", key="backprop.losses")
+        st.plotly_chart(loss_by_update_figure(losses, view=viewer.current()), width="stretch", key="backprop.losses")
 
 
 if __name__ == "__main__":  # Streamlit runs this file as the page

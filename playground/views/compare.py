@@ -106,7 +106,6 @@ def _load_settings() -> None:
         controls.load_config(link.base)
         _load(link)
         urls.loaded(PAGE, link, warnings)
-        lesson_panel.take_from_url(PAGE)
         return
     if SAVED in state and controls.key("dataset") not in state:  # back from a page without the sidebar
         controls.load_config(state[SAVED].base)
@@ -144,22 +143,26 @@ def _shown(comparison: Comparison, run_labels: list[str], show_test: bool, log_l
                 title = t("compare.boundary_title_loss", run=label, loss=run.history.test_loss[-1])
             else:
                 title = t("compare.boundary_title", run=label, accuracy=accuracy)
-            st.plotly_chart(figures.boundary_figure(decision_grid(run.network, run.data.bounds, 60), run.data, title, show_test),
+            st.plotly_chart(figures.boundary_figure(decision_grid(run.network, run.data.bounds, 60), run.data, title, show_test,
+                                                    view=viewer.current()),
                             width="stretch", key=f"compare.boundary.{i}")
     st.plotly_chart(figures.overlay_loss_figure(run_labels, [run.history for run in runs], log_loss,
-                                                [snapshot_epochs(run) for run in runs] if by_epochs else None),
+                                                [snapshot_epochs(run) for run in runs] if by_epochs else None,
+                                                view=viewer.current()),
                     width="stretch", key="compare.loss")
     if comparison.seed_runs:
         seed_runs = comparison.seed_runs
         st.plotly_chart(figures.seeds_band_figure(run_labels, [run.history for run in seed_runs],
-                                                  epochs=[snapshot_epochs(run) for run in seed_runs] if by_epochs else None),
+                                                  epochs=[snapshot_epochs(run) for run in seed_runs] if by_epochs else None,
+                                                  view=viewer.current()),
                         width="stretch", key="compare.seeds_band")
     norms = [grad_norms(run.model).tolist() for run in runs]
     positive = [g for layer in norms for g in layer if g > 0 and math.isfinite(g)]
     y_range = (math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))) if positive else (-3, 1)
     for i, (column, run, label, run_norms) in enumerate(zip(st.columns(len(runs)), runs, run_labels, norms)):
         column.plotly_chart(figures.gradient_bars_figure(layer_names(run.model), run_norms,
-                                                         t("compare.gradients_title", run=label), y_range),
+                                                         t("compare.gradients_title", run=label), y_range,
+                                                         view=viewer.current()),
                             width="stretch", key=f"compare.gradients.{i}")
     st.dataframe(
         [{t("compare.column.run"): label, t("compare.column.step"): run.step, t("compare.column.epoch"): round(run.epoch, 2),
@@ -205,10 +208,8 @@ def page() -> None:
     if base is None:
         return
     if viewer.presenting() and SAVED in state:  # presenter mode: the variation stays as set, its widgets hidden
-        for name in ("compare.field", "compare.values", "compare.values.field", "compare.seeds", "compare.align",
-                     "compare.show_test", "compare.log_loss"):
-            if name in state:
-                state[name] = state[name]  # kept while their widgets are not drawn
+        urls.keep_widget_values(("compare.field", "compare.values", "compare.values.field", "compare.seeds",
+                                 "compare.align", "compare.show_test", "compare.log_loss"))
         saved = state[SAVED]
         try:
             link = CompareLink(base, saved.vary, saved.values, saved.seeds, saved.align)

@@ -73,7 +73,6 @@ def _load_settings() -> None:
         link, warnings = MnistLink.from_query(query) if query else (_preset_link(DEFAULT_PRESET), [])
         _load(link, next((name for name in MNIST_PRESETS if _preset_link(name) == link), None))
         urls.loaded(PAGE, link, warnings)
-        lesson_panel.take_from_url(PAGE)
     elif _key("model") not in state:
         _load(*state[SAVED])
 
@@ -98,10 +97,7 @@ def _take_optimizer_default_rate() -> None:
 def _sidebar() -> MnistLink | None:
     state = st.session_state
     base = state[SAVED][0].config  # settings the lab has no widget for (init, weight decay) come from the link
-    for key in (*map(_key, FIELDS), _key("epochs"), PRESET):
-        # Streamlit forgets a widget's value in any run that does not draw it (the CNN
-        # settings while the model is an MLP); writing it back keeps it.
-        state[key] = state[key]
+    urls.keep_widget_values((*map(_key, FIELDS), _key("epochs"), PRESET))  # e.g. the CNN's while the model is an MLP
     # Names in the session's language, looked up now: a widget may call its format_func later.
     preset_names = {name: t(f"mnist.preset.{name}.title") for name in MNIST_PRESETS}
     model_names = {name: t(f"mnist.model.{name}") for name in MODELS}
@@ -175,12 +171,13 @@ def _progress(session: MnistSession) -> None:
 def _curves(session: MnistSession) -> None:
     trainer, h = session.trainer, session.trainer.history
     left, right = st.columns(2)
-    left.plotly_chart(figures.loss_figure(h.batch_loss, trainer.steps_per_epoch, h.epochs, h.test_loss),
+    left.plotly_chart(figures.loss_figure(h.batch_loss, trainer.steps_per_epoch, h.epochs, h.test_loss, view=viewer.current()),
                       width="stretch", key="mnist.loss")
-    right.plotly_chart(figures.accuracy_figure(h.epochs, h.train_acc, h.test_acc), width="stretch",
+    right.plotly_chart(figures.accuracy_figure(h.epochs, h.train_acc, h.test_acc, view=viewer.current()), width="stretch",
                        key="mnist.accuracy")
-    st.plotly_chart(figures.gradient_figure(layer_names(trainer.model), grad_norms(trainer.model).tolist()), width="stretch",
-                    key="mnist.gradients")
+    st.plotly_chart(figures.gradient_figure(layer_names(trainer.model), grad_norms(trainer.model).tolist(),
+                                            view=viewer.current()),
+                    width="stretch", key="mnist.gradients")
 
 
 def _mistakes_tab(session: MnistSession) -> None:
@@ -188,7 +185,7 @@ def _mistakes_tab(session: MnistSession) -> None:
     probabilities = session.test_probabilities()
     matrix = confusion_matrix(data.y_test, probabilities.argmax(axis=1), 10)
     left, right = st.columns([3, 2])
-    left.plotly_chart(figures.confusion_figure(matrix), width="stretch", key="mnist.confusion")
+    left.plotly_chart(figures.confusion_figure(matrix, view=viewer.current()), width="stretch", key="mnist.confusion")
     with right:
         st.markdown(t("mnist.mistakes.per_digit"))
         for digit, accuracy in enumerate(per_class_accuracy(matrix)):
@@ -207,7 +204,8 @@ def _inside_tab(session: MnistSession) -> None:
     left, right = st.columns([1, 3])
     left.image(unnormalise(data.x_test[index, 0]), width=140, clamp=True,
                caption=t("mnist.inside.true_digit", digit=data.y_test[index]))
-    right.plotly_chart(figures.probabilities_figure(session.test_probabilities()[index], int(data.y_test[index])),
+    right.plotly_chart(figures.probabilities_figure(session.test_probabilities()[index], int(data.y_test[index]),
+                                                    view=viewer.current()),
                        width="stretch", key="mnist.probabilities")
     model = trainer.model
     if not hasattr(model, "feature_maps"):
@@ -240,7 +238,8 @@ def _draw_tab(session: MnistSession) -> None:
         if session.trainer.step == 0:
             st.warning(t("mnist.draw.untrained"))
         st.image(figures.png_data_uri(digit), width=112, caption=t("mnist.draw.sees"))
-        st.plotly_chart(figures.probabilities_figure(probabilities), width="stretch", key="mnist.draw_probs")
+        st.plotly_chart(figures.probabilities_figure(probabilities, view=viewer.current()), width="stretch",
+                        key="mnist.draw_probs")
 
 
 def page() -> None:

@@ -27,7 +27,6 @@ def _session() -> RunSession:
         controls.load_config(config)
         st.session_state[STATE] = RunSession(config)
         urls.loaded(PAGE, config, warnings)
-        lesson_panel.take_from_url(PAGE)
     return st.session_state[STATE]
 
 
@@ -87,7 +86,8 @@ def page() -> None:
             if session.trainer.diverged:
                 session.playing = False
                 st.rerun()
-        live_view(live_frame(session.trainer, show_test=show_test, log_loss=log_loss), key="playground.live")
+        live_view(live_frame(session.trainer, show_test=show_test, log_loss=log_loss), key="playground.live",
+                  view=viewer.current())
 
     live()
 

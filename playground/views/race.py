@@ -58,7 +58,6 @@ def _load_settings() -> None:
         link, warnings = RaceLink.from_query(urls.page_query())
         _load(link)
         urls.loaded(PAGE, link, warnings)
-        lesson_panel.take_from_url(PAGE)
     elif "race.surface" not in state:
         _load(state[SAVED])
 
@@ -154,10 +153,10 @@ def page() -> None:
         with left:
             event = st.plotly_chart(
                 figures.race_figure(_grid(surface_name), trajectories, shown, surface.minima, labels.OPTIMIZERS,
-                                    surface.log_contours),
+                                    surface.log_contours, view=viewer.current()),
                 width="stretch", key="race.plot", on_select="rerun", selection_mode="points")
-        right.plotly_chart(figures.race_loss_figure(trajectories, shown, labels.OPTIMIZERS), width="stretch",
-                           key="race.loss")
+        right.plotly_chart(figures.race_loss_figure(trajectories, shown, labels.OPTIMIZERS, view=viewer.current()),
+                           width="stretch", key="race.loss")
         picked = (event.selection.points if event and event.selection else [])
         if picked and (picked[0]["x"], picked[0]["y"]) != state.get("race.picked"):
             state["race.picked"] = (picked[0]["x"], picked[0]["y"])

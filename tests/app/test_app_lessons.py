@@ -5,19 +5,13 @@ from streamlit.testing.v1 import AppTest
 
 from engine.course.lessons import LESSONS
 from playground.i18n import catalog
-from tests.conftest import ROOT
-
-APP = str(ROOT / "playground" / "app.py")
+from playground.pages import HOME
 
 
-def open_home(lang: str = "en", present: bool = False) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["lang"] = lang
-    if present:
-        at.query_params["present"] = "1"
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+@pytest.fixture
+def open_home(open_page):
+    """The home page from a link in `lang`, in presenter mode if `present`."""
+    return lambda lang="en", present=False: open_page(HOME, {"lang": lang, **({"present": "1"} if present else {})})
 
 
 def texts(at: AppTest) -> str:
@@ -25,7 +19,7 @@ def texts(at: AppTest) -> str:
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_home_shows_one_card_per_idea_in_the_chosen_language(lang):
+def test_home_shows_one_card_per_idea_in_the_chosen_language(open_home, lang):
     at = open_home(lang)
     shown = texts(at)
     for lesson in LESSONS.values():
@@ -37,7 +31,7 @@ def test_home_shows_one_card_per_idea_in_the_chosen_language(lang):
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("lesson_id", list(LESSONS))
-def test_each_lesson_opens_its_page_with_its_settings_and_its_question(lesson_id, lang):
+def test_each_lesson_opens_its_page_with_its_settings_and_its_question(open_home, lesson_id, lang):
     lesson = LESSONS[lesson_id]
     at = open_home(lang)
     at.button(key=f"lesson.open.{lesson_id}").click().run()
@@ -50,7 +44,7 @@ def test_each_lesson_opens_its_page_with_its_settings_and_its_question(lesson_id
     assert catalog(lang)[f"lessons.{lesson_id}.question"] in question.label
 
 
-def test_a_lesson_overrides_what_the_student_had_set():
+def test_a_lesson_overrides_what_the_student_had_set(open_home):
     at = open_home()
     at.button(key="lesson.open.perceptron").click().run()
     at.switch_page("views/playground.py").run()
@@ -61,7 +55,7 @@ def test_a_lesson_overrides_what_the_student_had_set():
     assert at.selectbox(key="cfg.dataset").value == LESSONS["heads"].query["dataset"]
 
 
-def test_the_answer_waits_for_a_choice_and_for_the_run():
+def test_the_answer_waits_for_a_choice_and_for_the_run(open_home):
     lesson = LESSONS["heads"]
     at = open_home()
     at.button(key="lesson.open.heads").click().run()
@@ -77,7 +71,7 @@ def test_the_answer_waits_for_a_choice_and_for_the_run():
     assert any(why in s.value and "Right!" in s.value for s in at.success)
 
 
-def test_a_wrong_answer_is_corrected_not_graded():
+def test_a_wrong_answer_is_corrected_not_graded(open_home):
     lesson = LESSONS["heads"]
     at = open_home()
     at.button(key="lesson.open.heads").click().run()
@@ -90,7 +84,7 @@ def test_a_wrong_answer_is_corrected_not_graded():
     assert any("Not quite" in w.value for w in at.warning)
 
 
-def test_presenter_mode_hides_the_sidebar_and_secondary_controls_but_keeps_play():
+def test_presenter_mode_hides_the_sidebar_and_secondary_controls_but_keeps_play(open_home):
     at = open_home(present=True)
     at.button(key="lesson.open.heads").click().run()
     assert not at.exception
@@ -103,7 +97,7 @@ def test_presenter_mode_hides_the_sidebar_and_secondary_controls_but_keeps_play(
     assert at.sidebar.selectbox and "present" not in at.query_params
 
 
-def test_the_language_switch_changes_the_page_and_the_link():
+def test_the_language_switch_changes_the_page_and_the_link(open_home):
     at = open_home("en")
     at.sidebar.segmented_control(key="lang").set_value("ko").run()
     assert catalog("ko")["lessons.title"] in texts(at)
@@ -111,7 +105,7 @@ def test_the_language_switch_changes_the_page_and_the_link():
 
 
 @pytest.mark.parametrize("lesson_id", ["perceptron", "optimizers", "mnist", "backprop"])
-def test_every_kind_of_page_works_in_presenter_mode_in_korean(lesson_id):
+def test_every_kind_of_page_works_in_presenter_mode_in_korean(open_home, lesson_id):
     at = open_home("ko", present=True)
     at.button(key=f"lesson.open.{lesson_id}").click().run()
     assert not at.exception, [e.value for e in at.exception]

@@ -1,25 +1,23 @@
 """Backprop by hand, driven by Streamlit's AppTest (no browser): step through the course's example."""
 
 import json
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.experiments.backprop import COURSE_EXAMPLE, STEP_IDS, backprop_pass, number
 from playground import i18n
+from playground.viewer import Viewer
 from playground.views import backprop as backprop_page
-from tests.conftest import ROOT
 
-PAGE = str(ROOT / "playground" / "views" / "backprop.py")
 COURSE = backprop_pass(COURSE_EXAMPLE)
 
 
-def open_page(lang: str = "en") -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["lang"] = lang
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+@pytest.fixture
+def open_backprop(open_page):
+    """Backprop by hand, opened by a student who chose `lang`."""
+    return lambda lang="en": open_page("backprop", lang=lang)
 
 
 def click(at: AppTest, name: str) -> AppTest:
@@ -38,8 +36,8 @@ def diagram_texts(at: AppTest) -> list[str]:
     return [annotation["text"] for annotation in json.loads(chart.proto.spec)["layout"]["annotations"]]
 
 
-def test_the_page_opens_on_the_courses_numbers_before_the_first_step():
-    at = open_page()
+def test_the_page_opens_on_the_courses_numbers_before_the_first_step(open_backprop):
+    at = open_backprop()
     assert at.title[0].value == "Backprop by hand"
     assert {name: at.number_input(key=f"backprop.{name}").value for name in backprop_page.FIELDS} == {
         "x1": 1.0, "x2": 0.5, "w1": 0.9, "w2": 0.3, "target": 1.0, "learning_rate": 0.5}
@@ -50,8 +48,8 @@ def test_the_page_opens_on_the_courses_numbers_before_the_first_step():
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_stepping_forward_shows_every_number_of_the_course(lang):
-    at = open_page(lang)
+def test_stepping_forward_shows_every_number_of_the_course(open_backprop, lang):
+    at = open_backprop(lang)
     for shown, step in enumerate(COURSE.steps, start=1):
         click(at, "next")
         rows = table(at)
@@ -67,8 +65,8 @@ def test_stepping_forward_shows_every_number_of_the_course(lang):
     assert at.success[0].value == i18n.t("backprop.loss_fell", lang, before="0.0336", after="0.0321")
 
 
-def test_the_diagram_shows_values_forward_and_gradients_backward_as_they_come():
-    at = open_page()
+def test_the_diagram_shows_values_forward_and_gradients_backward_as_they_come(open_backprop):
+    at = open_backprop()
     click(at, "next")
     assert "<b>z = 1.05</b>" in diagram_texts(at)  # the step just taken stands out
     click(at, "next")
@@ -79,8 +77,8 @@ def test_the_diagram_shows_values_forward_and_gradients_backward_as_they_come():
     assert not any(text.endswith("= ?") for text in texts)
 
 
-def test_back_undoes_one_step_and_reset_starts_over():
-    at = open_page()
+def test_back_undoes_one_step_and_reset_starts_over(open_backprop):
+    at = open_backprop()
     for _ in range(4):
         click(at, "next")
     click(at, "back")
@@ -90,8 +88,8 @@ def test_back_undoes_one_step_and_reset_starts_over():
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_training_again_starts_from_the_new_weights_and_the_loss_falls(lang):
-    at = open_page(lang)
+def test_training_again_starts_from_the_new_weights_and_the_loss_falls(open_backprop, lang):
+    at = open_backprop(lang)
     click(at, "all")
     click(at, "again")
     assert at.session_state["backprop.shown"] == 0
@@ -110,8 +108,8 @@ def json_losses(at: AppTest) -> list[str]:
     return json.loads(chart.proto.spec)["data"][0]["text"]
 
 
-def test_changing_a_number_recomputes_and_starts_the_pass_over():
-    at = open_page()
+def test_changing_a_number_recomputes_and_starts_the_pass_over(open_backprop):
+    at = open_backprop()
     click(at, "all")
     at.number_input(key="backprop.w2").set_value(-0.3).run()
     assert at.session_state["backprop.shown"] == 0
@@ -125,8 +123,8 @@ def test_changing_a_number_recomputes_and_starts_the_pass_over():
 @pytest.mark.parametrize(("lang", "field", "value"), [
     ("en", "learning_rate", 0.0), ("en", "target", 1.5), ("ko", "learning_rate", 0.0),
 ])
-def test_bad_numbers_show_an_error_not_a_traceback(lang, field, value):
-    at = open_page(lang)
+def test_bad_numbers_show_an_error_not_a_traceback(open_backprop, lang, field, value):
+    at = open_backprop(lang)
     at.number_input(key=f"backprop.{field}").set_value(value).run()
     assert not at.exception
     assert len(at.error) == 1
@@ -142,12 +140,12 @@ def test_every_step_has_a_name_and_a_reason_in_both_languages(lang):
 
 def test_the_diagram_is_readable_on_a_projector():
     for shown in (0, 5, len(STEP_IDS)):
-        figure = backprop_page.network_figure(COURSE, shown)
+        figure = backprop_page.network_figure(COURSE, shown, view=Viewer("en", 1.0))
         assert min(annotation.font.size for annotation in figure.layout.annotations if annotation.text) >= 16
 
 
 def test_leaving_the_page_and_coming_back_keeps_the_students_numbers_and_step():
-    at = AppTest.from_file(str(ROOT / "tests" / "apps" / "backprop_app.py"), default_timeout=60)
+    at = AppTest.from_file(str(Path(__file__).with_name("backprop_app.py")), default_timeout=120)
     at.run()
     at.number_input(key="backprop.w1").set_value(0.5).run()
     click(at, "next")

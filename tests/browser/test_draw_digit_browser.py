@@ -1,6 +1,6 @@
 """The drawing pad in a real Chromium: draw a digit with the mouse and see Python receive it.
 
-The test app (tests/apps/draw_digit_app.py) writes one line about what Python got, e.g.
+The test app (tests/browser/draw_digit_app.py) writes one line about what Python got, e.g.
 "drawing: ink=173.6 row=0.49 col=0.30 box=20x3 middle=11.00": the ink, where it sits on
 the pad (shares of its height and width), the MNIST-ready image's bounding box and the ink
 in that image's middle 5x5 pixels.
@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import pytest
-from playwright.sync_api import Locator, Page, sync_playwright
+from playwright.sync_api import Locator, Page
 
-from tests.serve import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port
+from tests.serve import running_app
 
-APP = "tests/apps/draw_digit_app.py"
+APP = "tests/browser/draw_digit_app.py"
 STATUS = re.compile(
     r"drawing: ink=(?P<ink>[\d.]+) row=(?P<row>[\d.]+) col=(?P<col>[\d.]+) "
     r"box=(?P<height>\d+)x(?P<width>\d+) middle=(?P<middle>[\d.]+)"
@@ -37,29 +33,6 @@ PAD_INK = """canvas => {
 }"""
 
 
-@contextmanager
-def running_test_app() -> Iterator[str]:
-    """Start the drawing-pad test app on a free port; yield its URL."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", APP, "--server.port", str(port), "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.25)
-        else:
-            raise RuntimeError("the test app did not start within 60 s")
-        yield url
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
 @pytest.fixture(scope="module")
 def browser_errors() -> list[str]:
     """Uncaught errors and console errors in the page, e.g. from the pad's JS."""
@@ -67,16 +40,16 @@ def browser_errors() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def page(browser_errors) -> Iterator[Page]:
-    with running_test_app() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 900, "height": 900})
+def page(browser_errors, open_module_tab) -> Iterator[Page]:
+    """The drawing-pad test app (its own server: it is not a page of the app), in the run's Chromium."""
+    with running_app(APP) as (url, _):
+        page = open_module_tab(width=900, height=900)
         page.on("pageerror", lambda error: browser_errors.append(str(error)))
         page.on("console", lambda message: message.type == "error" and browser_errors.append(message.text))
         page.goto(url)
         page.locator("canvas.pad").wait_for(timeout=60_000)  # in the component's open shadow root
         yield page
-        browser.close()
+        page.close()
 
 
 @pytest.fixture()

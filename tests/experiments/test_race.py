@@ -98,7 +98,6 @@ def test_race_accepts_a_surface_of_your_own():
 def test_every_surface_has_a_story_and_a_rate_for_every_optimizer(surface):
     spec = SURFACES[surface]
     assert set(spec.rates) == set(OPTIMIZERS)
-    assert spec.title and len(spec.story) > 40
     assert 1 <= spec.steps <= MAX_STEPS
     (x_min, x_max), (y_min, y_max) = spec.bounds
     assert x_min < spec.start[0] < x_max and y_min < spec.start[1] < y_max
@@ -106,10 +105,10 @@ def test_every_surface_has_a_story_and_a_rate_for_every_optimizer(surface):
 
 
 @pytest.mark.parametrize("surface", SURFACES)
-def test_the_page_tells_every_surfaces_story_in_korean_and_in_the_engines_english(surface):
+def test_the_page_tells_every_surfaces_story_in_korean_and_in_english(surface):
     english, korean = i18n.catalog("en"), i18n.catalog("ko")
     title, story = f"race.surface.{surface}.title", f"race.surface.{surface}.story"
-    assert (english[title], english[story]) == (SURFACES[surface].title, SURFACES[surface].story)
+    assert english[title] and len(english[story]) > 40
     assert korean[title] != english[title] and len(korean[story]) > 40
 
 

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +16,8 @@ from engine.core.models import ConvNet, build_model
 from engine.core.probes import class_probabilities, feature_maps
 from engine.course.presets import MNIST_PRESETS
 from playground.sessions import MnistSession
-from tests.conftest import ROOT
+
+ROOT = Path(__file__).resolve().parents[2]  # the project's folder, where `python -m engine` runs
 
 IMAGES = torch.zeros(3, 1, 28, 28)
 

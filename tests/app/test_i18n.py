@@ -8,7 +8,7 @@ import pytest
 
 from playground import i18n, labels
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def placeholders(value) -> set[str]:

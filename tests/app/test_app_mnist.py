@@ -3,6 +3,7 @@
 import re
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.core.models import MODELS
@@ -11,26 +12,24 @@ from engine.course.links import MnistLink
 from engine.course.presets import MNIST_PRESETS
 from playground import i18n
 from playground.urls import APP_KEYS
-from tests.conftest import ROOT
 
-APP = str(ROOT / "playground" / "app.py")
 HANGUL = re.compile("[\uac00-\ud7a3]")
 
 
-def open_lab(query: dict[str, str] | None = None, lang: str = "en", **settings) -> AppTest:
+@pytest.fixture
+def open_lab(open_page):
     """The lab as a student opens it: in `lang`, from a link with `query` (if any), then
     with some widgets set to `settings`."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("views/mnist.py")
-    at.query_params.update(query or {})
-    at.run()
-    for key, value in settings.items():
-        at.session_state[f"mnist.{key}"] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+
+    def open_lab(query: dict[str, str] | None = None, lang: str = "en", **settings) -> AppTest:
+        at = open_page("mnist", query, lang)
+        for key, value in settings.items():
+            at.session_state[f"mnist.{key}"] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return open_lab
 
 
 def session(at: AppTest):
@@ -50,7 +49,7 @@ def train_to_the_end(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_lab_opens_with_the_quick_cnn_untrained():
+def test_lab_opens_with_the_quick_cnn_untrained(open_lab):
     at = open_lab()
     assert at.radio(key="mnist.model").value == "cnn"
     assert at.selectbox(key="mnist.preset").value == "cnn_quick"
@@ -58,7 +57,7 @@ def test_lab_opens_with_the_quick_cnn_untrained():
     assert any("Press Train" in info.value for info in at.info)
 
 
-def test_training_a_small_subset_shows_progress_curves_and_the_confusion_matrix():
+def test_training_a_small_subset_shows_progress_curves_and_the_confusion_matrix(open_lab):
     at = open_lab(train_size=1_000)
     train_to_the_end(at)
     trainer = session(at).trainer
@@ -69,20 +68,20 @@ def test_training_a_small_subset_shows_progress_curves_and_the_confusion_matrix(
     assert {"mnist.loss", "mnist.accuracy", "mnist.gradients", "mnist.confusion", "mnist.probabilities"} <= charts
 
 
-def test_a_softmax_network_has_no_feature_maps_and_says_so():
+def test_a_softmax_network_has_no_feature_maps_and_says_so(open_lab):
     at = open_lab(model="softmax", train_size=1_000)
     train_to_the_end(at)
     assert any("Feature maps" in info.value for info in at.info)
 
 
-def test_changing_a_setting_starts_an_untrained_network():
+def test_changing_a_setting_starts_an_untrained_network(open_lab):
     at = open_lab(train_size=1_000)
     train_to_the_end(at)
     at.radio(key="mnist.model").set_value("mlp").run()
     assert session(at).trainer.step == 0 and session(at).config.model == "mlp"
 
 
-def test_a_drawn_digit_gets_a_prediction():
+def test_a_drawn_digit_gets_a_prediction(open_lab):
     at = open_lab(train_size=1_000)
     train_to_the_end(at)
     pad = np.zeros((56, 56), dtype=np.uint8)
@@ -94,12 +93,12 @@ def test_a_drawn_digit_gets_a_prediction():
     assert "mnist.draw_probs" in {chart.key for chart in at.get("plotly_chart")}
 
 
-def test_bad_layer_text_gives_a_clear_error_not_a_traceback():
+def test_bad_layer_text_gives_a_clear_error_not_a_traceback(open_lab):
     at = open_lab(hidden_sizes="64,lots")
     assert any("cannot run" in error.value for error in at.error)
 
 
-def test_the_lab_speaks_korean_from_settings_to_the_drawn_digit():
+def test_the_lab_speaks_korean_from_settings_to_the_drawn_digit(open_lab):
     at = open_lab(lang="ko", train_size=1_000)
     assert at.title[0].value.startswith("MNIST 실험실")
     assert at.radio(key="mnist.model").label == "모델 (model)"
@@ -119,7 +118,7 @@ def test_the_lab_speaks_korean_from_settings_to_the_drawn_digit():
     assert any("신경망의 답" in md.value for md in at.markdown)
 
 
-def test_switching_language_keeps_the_settings_and_the_trained_network():
+def test_switching_language_keeps_the_settings_and_the_trained_network(open_lab):
     at = open_lab(train_size=1_000)
     at.select_slider(key="mnist.batch_size").set_value(128).run()
     train_to_the_end(at)
@@ -141,7 +140,7 @@ def test_every_preset_and_model_has_its_texts_in_both_languages():
             assert texts[f"mnist.model.{name}"]
 
 
-def test_a_shared_link_opens_with_its_settings():
+def test_a_shared_link_opens_with_its_settings(open_lab):
     at = open_lab({"model": "cnn", "epochs": "2", "conv_channels": "4,8"})
     assert at.radio(key="mnist.model").value == "cnn"
     assert at.text_input(key="mnist.conv_channels").value == "4,8"
@@ -152,7 +151,7 @@ def test_a_shared_link_opens_with_its_settings():
     assert not at.warning
 
 
-def test_a_bad_value_in_a_link_is_a_warning_and_the_rest_still_applies():
+def test_a_bad_value_in_a_link_is_a_warning_and_the_rest_still_applies(open_lab):
     at = open_lab({"model": "cnn", "kernel_size": "7", "epochs": "99", "conv_channels": "4,8"})
     warnings = " ".join(w.value for w in at.warning)
     assert "kernel_size" in warnings and "epochs" in warnings
@@ -164,7 +163,7 @@ def test_a_bad_value_in_a_link_is_a_warning_and_the_rest_still_applies():
     assert not at.warning  # the student has moved on from the link
 
 
-def test_a_link_to_a_preset_shows_that_preset():
+def test_a_link_to_a_preset_shows_that_preset(open_lab):
     preset = MNIST_PRESETS["mlp"]
     link = MnistLink(preset.config.replace(train_size=10_000), preset.epochs)
     at = open_lab(link.to_query())
@@ -172,7 +171,7 @@ def test_a_link_to_a_preset_shows_that_preset():
     assert session(at).config == link.config
 
 
-def test_the_address_bar_follows_the_settings():
+def test_the_address_bar_follows_the_settings(open_lab):
     at = open_lab()
     assert MnistLink.from_query(page_query(at)) == (MnistLink(session(at).config, 1), [])
     at.radio(key="mnist.train_size").set_value(1_000).run()
@@ -186,7 +185,7 @@ def test_the_address_bar_follows_the_settings():
     assert at.query_params["lang"] == "en"  # the app's own parameters stay
 
 
-def test_a_lesson_can_load_its_settings_over_the_students():
+def test_a_lesson_can_load_its_settings_over_the_students(open_lab):
     at = open_lab(train_size=1_000)
     at.session_state["urls.load.mnist"] = True  # what urls.request_load("mnist") does
     at.query_params = {"lang": "en", "model": "softmax", "epochs": "4"}  # st.switch_page(..., query_params=...)
@@ -196,7 +195,7 @@ def test_a_lesson_can_load_its_settings_over_the_students():
     assert session(at).config.model == "softmax" and session(at).config.train_size == 10_000
 
 
-def test_settings_survive_a_visit_to_another_page():
+def test_settings_survive_a_visit_to_another_page(open_lab):
     at = open_lab(train_size=1_000)
     at.select_slider(key="mnist.batch_size").set_value(128).run()
     before = session(at)
@@ -208,7 +207,7 @@ def test_settings_survive_a_visit_to_another_page():
     assert session(at) is before  # the same network, not a fresh one
 
 
-def test_changing_the_optimizer_takes_its_default_learning_rate():
+def test_changing_the_optimizer_takes_its_default_learning_rate(open_lab):
     at = open_lab()
     assert session(at).config.learning_rate == 2e-3  # the preset's own
     for name in ("sgd", "momentum", "adam"):

@@ -5,31 +5,28 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
-from tests.test_draw_digit_browser import draw
+from tests.browser.test_draw_digit_browser import draw
 
 
-@pytest.fixture(scope="module")
-def app():
-    with running_app() as (url, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield url, browser
-        browser.close()
+@pytest.fixture
+def app(app_url, open_tab):
+    """The app's URL and a way to open a fresh tab, for one test."""
+    return app_url, open_tab
 
 
 def open_lab(app, query: str = "") -> Page:
-    url, browser = app
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.goto(f"{url}/mnist{query}")
+    url, open_tab = app
+    page = open_tab(f"{url}/mnist{query}", 1400, 1100)
     page.get_by_text("MNIST lab: from one layer to a CNN").wait_for(timeout=60_000)
     return page
 
 
 @pytest.fixture(scope="module")
-def page(app):
-    page = open_lab(app)
+def page(app_url, open_module_tab):
+    """One lab that the module's first tests share, in order: train, then draw."""
+    page = open_lab((app_url, open_module_tab))
     yield page
     page.close()
 

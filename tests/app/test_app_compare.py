@@ -2,23 +2,16 @@
 
 import json
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import RunConfig
-from tests.conftest import ROOT
-
-APP = str(ROOT / "playground" / "app.py")
 
 
-def open_compare(query: dict[str, str] | None = None, lang: str = "en") -> AppTest:
+@pytest.fixture
+def open_compare(open_page):
     """The app opened at /compare (with `query` in the URL), as a browser opening a link does."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lang"] = lang
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.switch_page("views/compare.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return lambda query=None, lang="en": open_page("compare", query, lang)
 
 
 def comparison(at: AppTest):
@@ -34,7 +27,7 @@ def warnings(at: AppTest) -> list[str]:
     return [warning.value for warning in at.warning]
 
 
-def test_compare_opens_with_sigmoid_against_relu_and_every_chart():
+def test_compare_opens_with_sigmoid_against_relu_and_every_chart(open_compare):
     at = open_compare()
     assert [run.config.activation for run in comparison(at).runs] == ["sigmoid", "relu"]
     keys = {chart.key for chart in at.get("plotly_chart")}
@@ -45,7 +38,7 @@ def test_compare_opens_with_sigmoid_against_relu_and_every_chart():
     assert at.query_params.get("vary") is None  # the default comparison keeps the link short
 
 
-def test_compare_speaks_korean_with_the_english_terms_in_brackets():
+def test_compare_speaks_korean_with_the_english_terms_in_brackets(open_compare):
     at = open_compare(lang="ko")
     assert at.title[0].value == "비교 (Compare)"
     assert at.selectbox(key="compare.field").label == "바꿀 설정"
@@ -56,7 +49,7 @@ def test_compare_speaks_korean_with_the_english_terms_in_brackets():
     assert at.button(key="compare.play").label == "재생 (Play)"
 
 
-def test_step_and_epoch_move_every_run_together():
+def test_step_and_epoch_move_every_run_together(open_compare):
     at = open_compare()
     at.button(key="compare.step").click().run()
     at.button(key="compare.epoch").click().run()
@@ -65,7 +58,7 @@ def test_step_and_epoch_move_every_run_together():
     assert [run.step for run in comparison(at).runs] == [0, 0]
 
 
-def test_play_trains_all_runs_in_lock_step_on_each_tick():
+def test_play_trains_all_runs_in_lock_step_on_each_tick(open_compare):
     at = open_compare()
     at.button(key="compare.play").click().run()
     at.run()
@@ -73,7 +66,7 @@ def test_play_trains_all_runs_in_lock_step_on_each_tick():
     assert steps[0] > 0 and len(set(steps)) == 1
 
 
-def test_choosing_what_to_vary_rebuilds_the_runs_and_the_link_follows():
+def test_choosing_what_to_vary_rebuilds_the_runs_and_the_link_follows(open_compare):
     at = open_compare()
     at.selectbox(key="compare.field").set_value("optimizer").run()
     at.multiselect(key="compare.values").set_value(["sgd", "momentum", "adam"]).run()
@@ -84,13 +77,13 @@ def test_choosing_what_to_vary_rebuilds_the_runs_and_the_link_follows():
     assert at.query_params["align"] == "epochs" and at.query_params["lang"] == "en"  # the app's own kept
 
 
-def test_one_value_is_not_a_comparison_and_says_so():
+def test_one_value_is_not_a_comparison_and_says_so(open_compare):
     at = open_compare()
     at.multiselect(key="compare.values").set_value("relu").run()
     assert any("2 to 4" in error.value for error in at.error)
 
 
-def test_a_link_opens_with_its_base_and_its_variation():
+def test_a_link_opens_with_its_base_and_its_variation(open_compare):
     at = open_compare({"dataset": "xor", "vary": "hidden_sizes", "values": "|4"})
     assert [run.config.hidden_sizes for run in comparison(at).runs] == [(), (4,)]
     assert all(run.config.dataset == "xor" for run in comparison(at).runs)
@@ -101,13 +94,13 @@ def test_a_link_opens_with_its_base_and_its_variation():
     assert at.query_params["values"] == "|4"
 
 
-def test_a_link_value_the_lists_do_not_offer_is_offered_too():
+def test_a_link_value_the_lists_do_not_offer_is_offered_too(open_compare):
     at = open_compare({"vary": "learning_rate", "values": "0.05|0.5", "optimizer": "sgd"})
     assert [run.config.learning_rate for run in comparison(at).runs] == [0.05, 0.5]
     assert at.multiselect(key="compare.values").value == ["0.05", "0.5"]
 
 
-def test_bad_link_values_give_warnings_in_the_pages_language():
+def test_bad_link_values_give_warnings_in_the_pages_language(open_compare):
     at = open_compare({"vary": "colour", "values": "red|blue", "seeds": "3"}, lang="ko")
     shown = warnings(at)
     assert len(shown) == 2 and all(warning.startswith("링크 (link):") for warning in shown)
@@ -116,7 +109,7 @@ def test_bad_link_values_give_warnings_in_the_pages_language():
     assert "seeds" not in at.query_params and "vary" not in at.query_params  # the link now holds what runs
 
 
-def test_link_warnings_go_once_the_student_changes_a_setting():
+def test_link_warnings_go_once_the_student_changes_a_setting(open_compare):
     at = open_compare({"vary": "activation", "values": "relu|swish|tanh"})
     assert len(warnings(at)) == 1 and "swish" in warnings(at)[0]
     assert [run.config.activation for run in comparison(at).runs] == ["relu", "tanh"]
@@ -124,7 +117,7 @@ def test_link_warnings_go_once_the_student_changes_a_setting():
     assert warnings(at) == []
 
 
-def test_a_link_to_image_data_compares_on_2d_data_and_says_so():
+def test_a_link_to_image_data_compares_on_2d_data_and_says_so(open_compare):
     at = open_compare({"dataset": "mnist", "model": "softmax", "vary": "optimizer", "values": "sgd|adam"})
     assert len(warnings(at)) == 1 and "2D" in warnings(at)[0]
     default = RunConfig().dataset
@@ -132,13 +125,13 @@ def test_a_link_to_image_data_compares_on_2d_data_and_says_so():
                                                                                           (default, "adam")]
 
 
-def test_base_settings_come_from_the_sidebar_and_the_link():
+def test_base_settings_come_from_the_sidebar_and_the_link(open_compare):
     at = open_compare({"dataset": "spirals", "hidden_sizes": "8,8"})
     assert all(run.config.dataset == "spirals" and run.config.hidden_sizes == (8, 8) for run in comparison(at).runs)
     assert at.query_params["dataset"] == "spirals"
 
 
-def test_several_seeds_per_run_show_their_spread():
+def test_several_seeds_per_run_show_their_spread(open_compare):
     at = open_compare()
     at.select_slider(key="compare.seeds").set_value(8).run()
     at.button(key="compare.epoch").click().run()
@@ -149,14 +142,14 @@ def test_several_seeds_per_run_show_their_spread():
     assert at.query_params["seeds"] == "8"
 
 
-def test_varying_a_setting_offers_the_base_value_even_when_unusual():
+def test_varying_a_setting_offers_the_base_value_even_when_unusual(open_compare):
     at = open_compare({"hidden_sizes": "5,3"})
     at.selectbox(key="compare.field").set_value("hidden_sizes").run()
     assert not at.exception, [e.value for e in at.exception]
     assert [run.config.hidden_sizes for run in comparison(at).runs] == [(5, 3), ()]
 
 
-def test_batch_sizes_kept_together_by_epochs_plot_against_epochs():
+def test_batch_sizes_kept_together_by_epochs_plot_against_epochs(open_compare):
     at = open_compare({"dataset": "xor", "vary": "batch_size", "values": "10|full", "align": "epochs"})
     assert at.segmented_control(key="compare.align").value == "epochs"
     at.button(key="compare.epoch").click().run()
@@ -169,7 +162,7 @@ def test_batch_sizes_kept_together_by_epochs_plot_against_epochs():
     assert [run.step for run in comparison(at).runs] == [21, 2]
 
 
-def test_settings_survive_a_visit_to_another_page():
+def test_settings_survive_a_visit_to_another_page(open_compare):
     at = open_compare({"dataset": "xor", "vary": "hidden_sizes", "values": "|4", "align": "epochs"})
     at.switch_page("views/race.py").run()
     at.switch_page("views/compare.py").run()
@@ -180,7 +173,7 @@ def test_settings_survive_a_visit_to_another_page():
     assert (at.query_params["vary"], at.query_params["align"]) == ("hidden_sizes", "epochs")
 
 
-def test_a_lesson_loads_its_link_over_the_students_settings():
+def test_a_lesson_loads_its_link_over_the_students_settings(open_compare):
     at = open_compare()
     at.selectbox(key="compare.field").set_value("optimizer").run()
     at.query_params.clear()

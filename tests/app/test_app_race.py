@@ -2,24 +2,17 @@
 
 import json
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine.core.optimizers import OPTIMIZERS
 from engine.experiments.race import SURFACES
-from tests.conftest import ROOT
-
-APP = str(ROOT / "playground" / "app.py")
 
 
-def open_race(query: dict[str, str] | None = None, lang: str = "en") -> AppTest:
+@pytest.fixture
+def open_race(open_page):
     """The app opened at /race (with `query` in the URL), as a browser opening a link does."""
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["lang"] = lang
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.switch_page("views/race.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return lambda query=None, lang="en": open_page("race", query, lang)
 
 
 def racing(at: AppTest) -> list[str]:
@@ -32,7 +25,7 @@ def loss_chart_lines(at: AppTest) -> list[str]:
     return [trace["name"] for trace in json.loads(chart.proto.spec)["data"]]
 
 
-def test_race_opens_with_all_eight_optimizers_on_the_narrow_valley():
+def test_race_opens_with_all_eight_optimizers_on_the_narrow_valley(open_race):
     at = open_race()
     assert at.selectbox(key="race.surface").value == "ill_conditioned"
     assert {chart.key for chart in at.get("plotly_chart")} >= {"race.plot", "race.loss"}
@@ -41,7 +34,7 @@ def test_race_opens_with_all_eight_optimizers_on_the_narrow_valley():
     assert "lang" in at.query_params and not {"surface", "opt"} & set(at.query_params)  # the default race: a short link
 
 
-def test_the_race_speaks_korean_and_tells_each_surfaces_story():
+def test_the_race_speaks_korean_and_tells_each_surfaces_story(open_race):
     at = open_race({"surface": "saddle"}, lang="ko")
     assert at.title[0].value == "옵티마이저 경주 (optimizer race)"
     assert at.caption[0].value.startswith("출발점은 안장점 (saddle point)으로")
@@ -50,7 +43,7 @@ def test_the_race_speaks_korean_and_tells_each_surfaces_story():
     assert at.button(key="race.all").label == "모든 스텝 보기"
 
 
-def test_play_draws_the_race_step_by_step_until_the_end():
+def test_play_draws_the_race_step_by_step_until_the_end(open_race):
     at = open_race()
     at.button(key="race.play").click().run()
     first = at.session_state["race.shown"]
@@ -61,7 +54,7 @@ def test_play_draws_the_race_step_by_step_until_the_end():
     assert not at.session_state["race.playing"]
 
 
-def test_choosing_a_surface_takes_its_start_and_learning_rates_and_the_link_follows():
+def test_choosing_a_surface_takes_its_start_and_learning_rates_and_the_link_follows(open_race):
     at = open_race()
     at.selectbox(key="race.surface").set_value("rosenbrock").run()
     surface = SURFACES["rosenbrock"]
@@ -75,7 +68,7 @@ def test_choosing_a_surface_takes_its_start_and_learning_rates_and_the_link_foll
     assert at.query_params["opt"] == "sgd,momentum,nesterov,adagrad,rmsprop,adadelta,adam"
 
 
-def test_a_link_opens_the_race_it_names():
+def test_a_link_opens_the_race_it_names(open_race):
     at = open_race({"surface": "rosenbrock", "opt": "sgd,adam"})
     assert at.selectbox(key="race.surface").value == "rosenbrock"
     assert racing(at) == ["sgd", "adam"]
@@ -84,7 +77,7 @@ def test_a_link_opens_the_race_it_names():
     assert at.warning.len == 0
 
 
-def test_a_link_with_its_own_start_steps_and_rate():
+def test_a_link_with_its_own_start_steps_and_rate(open_race):
     at = open_race({"surface": "beale", "x": "-2", "y": "2.5", "steps": "120", "opt": "adam", "lr_adam": "0.05"})
     assert (at.number_input(key="race.x").value, at.number_input(key="race.y").value) == (-2.0, 2.5)
     assert at.slider(key="race.steps").value == 120
@@ -92,7 +85,7 @@ def test_a_link_with_its_own_start_steps_and_rate():
     assert any(caption.value == "Step 0 of 120" for caption in at.caption)
 
 
-def test_bad_link_values_give_warnings_and_a_race_that_runs():
+def test_bad_link_values_give_warnings_and_a_race_that_runs(open_race):
     at = open_race({"surface": "volcano", "steps": "5", "opt": "sgd,teleport"}, lang="ko")
     shown = [warning.value for warning in at.warning]
     assert len(shown) == 3 and all(warning.startswith("링크 (link):") for warning in shown)
@@ -101,7 +94,7 @@ def test_bad_link_values_give_warnings_and_a_race_that_runs():
     assert at.query_params["opt"] == "sgd"
 
 
-def test_settings_survive_a_visit_to_another_page():
+def test_settings_survive_a_visit_to_another_page(open_race):
     at = open_race({"surface": "himmelblau", "opt": "sgd,adam", "steps": "200"})
     at.switch_page("views/compare.py").run()
     at.switch_page("views/race.py").run()
@@ -110,7 +103,7 @@ def test_settings_survive_a_visit_to_another_page():
     assert racing(at) == ["sgd", "adam"] and at.slider(key="race.steps").value == 200
 
 
-def test_unticking_every_optimizer_asks_for_one():
+def test_unticking_every_optimizer_asks_for_one(open_race):
     at = open_race()
     for name in OPTIMIZERS:
         at.checkbox(key=f"race.on.{name}").uncheck()

@@ -16,9 +16,9 @@ from playground.components.live_frame import (
     value_range,
 )
 from playground.sessions import RunSession
-from tests.frames_util import unpack
+from tests.app.frames_util import unpack
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_thin_keeps_at_most_the_limit_and_always_the_last_point():

@@ -4,10 +4,9 @@ Korean, at presenter size, for two classes, three classes and a regression."""
 import time
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from playground.viewer import PRESENT_SCALE
-from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
 
 # Painted (non-transparent) pixels in a canvas, counted in the page.
 INK = """canvas => {
@@ -31,18 +30,15 @@ HUES = """canvas => {
 WAIT = 90_000  # ms; a shared classroom machine can be slow to start a session
 
 
-@pytest.fixture(scope="module")
-def app():
-    with running_app() as (url, _), sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield url, browser
-        browser.close()
+@pytest.fixture
+def app(app_url, open_tab):
+    """The app's URL and a way to open a fresh tab, for one test."""
+    return app_url, open_tab
 
 
-def open_page(app: tuple[str, Browser], query: str, width: int = 1400, height: int = 1000) -> Page:
-    url, browser = app
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(f"{url}/playground?{query}")
+def open_page(app, query: str, width: int = 1400, height: int = 1000) -> Page:
+    url, open_tab = app
+    page = open_tab(f"{url}/playground?{query}", width, height)
     page.wait_for_function("window.__playgroundStep === 0", timeout=WAIT)
     return page
 
@@ -55,8 +51,9 @@ def play_until(page: Page, step: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def page(app):
-    page = open_page(app, "dataset=xor&hidden_sizes=4,4&activation=tanh&learning_rate=0.03&lang=en")
+def page(app_url, open_module_tab):
+    """One page that the module's first tests share, in order: play, pause, learn XOR."""
+    page = open_page((app_url, open_module_tab), "dataset=xor&hidden_sizes=4,4&activation=tanh&learning_rate=0.03&lang=en")
     yield page
     page.close()
 

@@ -3,20 +3,13 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
-from tests.frames_util import unpack
-
-APP = str(ROOT / "playground" / "app.py")
+from tests.app.frames_util import unpack
 
 
-def open_page(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    at.switch_page("views/playground.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+@pytest.fixture
+def open_2d(open_page):
+    """The 2D page, opened from a link with `query` (if any)."""
+    return lambda query=None: open_page("playground", query)
 
 
 def shown(at: AppTest) -> dict:
@@ -31,15 +24,15 @@ def click(at: AppTest, key: str) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
-def test_page_renders_the_live_view_at_step_zero():
-    at = open_page()
+def test_page_renders_the_live_view_at_step_zero(open_2d):
+    at = open_2d()
     status = shown(at)["status"]
     assert status["step"] == 0 and status["train_loss"] > 0
     assert at.button(key="play") and at.button(key="step") and at.button(key="reset")
 
 
-def test_step_advances_the_counter_and_changes_the_loss():
-    at = open_page()
+def test_step_advances_the_counter_and_changes_the_loss(open_2d):
+    at = open_2d()
     before = shown(at)["status"]
     click(at, "step")
     after = shown(at)["status"]
@@ -48,8 +41,8 @@ def test_step_advances_the_counter_and_changes_the_loss():
     assert shown(at)["status"]["step"] == 1 + 10  # 100 training points, batch 10
 
 
-def test_play_trains_on_each_tick_until_pause():
-    at = open_page()
+def test_play_trains_on_each_tick_until_pause(open_2d):
+    at = open_2d()
     click(at, "play")
     first = shown(at)["status"]["step"]
     at.run()  # AppTest runs the fragment once per run: one tick
@@ -60,8 +53,8 @@ def test_play_trains_on_each_tick_until_pause():
     assert shown(at)["status"]["step"] == paused
 
 
-def test_changing_the_dataset_restarts_the_run_and_says_so():
-    at = open_page()
+def test_changing_the_dataset_restarts_the_run_and_says_so(open_2d):
+    at = open_2d()
     click(at, "epoch")
     at.selectbox(key="cfg.dataset").set_value("circle").run()
     assert shown(at)["status"]["step"] == 0
@@ -69,30 +62,30 @@ def test_changing_the_dataset_restarts_the_run_and_says_so():
     assert at.query_params["dataset"] == "circle"
 
 
-def test_learning_rate_applies_live_without_restarting():
-    at = open_page()
+def test_learning_rate_applies_live_without_restarting(open_2d):
+    at = open_2d()
     click(at, "epoch")
     at.select_slider(key="cfg.learning_rate").set_value(0.1).run()
     assert shown(at)["status"]["step"] == 10
     assert any("applied live" in info.value for info in at.info)
 
 
-def test_changing_the_optimizer_takes_its_default_learning_rate():
-    at = open_page()
+def test_changing_the_optimizer_takes_its_default_learning_rate(open_2d):
+    at = open_2d()
     at.selectbox(key="cfg.optimizer").set_value("sgd").run()
     assert at.select_slider(key="cfg.learning_rate").value == 0.1
 
 
-def test_a_diverging_run_shows_the_banner_and_disables_play():
-    at = open_page({"hidden_sizes": "8,8,8", "activation": "linear", "optimizer": "sgd", "learning_rate": "50"})
+def test_a_diverging_run_shows_the_banner_and_disables_play(open_2d):
+    at = open_2d({"hidden_sizes": "8,8,8", "activation": "linear", "optimizer": "sgd", "learning_rate": "50"})
     click(at, "epoch")
     assert shown(at)["status"]["diverged"] is True
     assert any("diverged" in error.value and "learning rate" in error.value for error in at.error)
     assert at.button(key="play").disabled
 
 
-def test_query_parameters_restore_the_configuration():
-    at = open_page({"dataset": "spirals", "hidden_sizes": "8,6,4", "activation": "relu", "optimizer": "momentum",
+def test_query_parameters_restore_the_configuration(open_2d):
+    at = open_2d({"dataset": "spirals", "hidden_sizes": "8,6,4", "activation": "relu", "optimizer": "momentum",
                     "learning_rate": "0.03", "batch_size": "full", "seed": "7", "standardize": "1"})
     assert at.selectbox(key="cfg.dataset").value == "spirals"
     assert at.number_input(key="cfg.layers").value == 3
@@ -107,14 +100,14 @@ def test_query_parameters_restore_the_configuration():
 
 @pytest.mark.parametrize("query, mentions", [({"activation": "swish"}, "swish"), ({"learning_rate": "-1"}, "learning_rate"),
                                              ({"hidden_sizes": "4,banana"}, "hidden_sizes"), ({"zoom": "3"}, "zoom")])
-def test_bad_link_values_open_with_defaults_and_a_warning(query, mentions):
-    at = open_page({"dataset": "moons", **query})
+def test_bad_link_values_open_with_defaults_and_a_warning(open_2d, query, mentions):
+    at = open_2d({"dataset": "moons", **query})
     assert at.selectbox(key="cfg.dataset").value == "moons"
     assert any(mentions in warning.value for warning in at.warning)
 
 
-def test_the_address_follows_the_settings():
-    at = open_page()
+def test_the_address_follows_the_settings(open_2d):
+    at = open_2d()
     at.number_input(key="cfg.layers").set_value(3).run()
     assert at.query_params["hidden_sizes"] == "4,4,4"
     at.number_input(key="cfg.layers").set_value(0).run()
@@ -122,8 +115,8 @@ def test_the_address_follows_the_settings():
     assert shown(at)["network"]["shown"] == [2, 1]
 
 
-def test_sessions_do_not_share_a_run():
-    first, second = open_page(), open_page()
+def test_sessions_do_not_share_a_run(open_2d):
+    first, second = open_2d(), open_2d()
     click(first, "epoch")
     second.run()
     assert shown(first)["status"]["step"] == 10 and shown(second)["status"]["step"] == 0

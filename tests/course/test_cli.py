@@ -1,10 +1,11 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+ROOT = Path(__file__).resolve().parents[2]  # the project's folder, where `python -m engine` runs
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:

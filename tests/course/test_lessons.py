@@ -6,6 +6,7 @@ import math
 import subprocess
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -16,7 +17,8 @@ from engine.cli import lessons_main as main
 from engine.course.lessons import LESSONS, Check, Lesson, check_all, link
 from engine.course.links import CompareLink, MnistLink, RaceLink
 from playground.pages import HOME, PAGES
-from tests.conftest import ROOT
+
+ROOT = Path(__file__).resolve().parents[2]  # the project's folder, where `python -m engine` runs
 
 # The pages whose runs train on 2D points from a seed: their claims must hold for other seeds too.
 SEEDED_PAGES = ("playground", "compare")
