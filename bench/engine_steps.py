@@ -4,7 +4,7 @@ A 2-8-8-1 tanh network, batch 10, on XOR (200 points, 100 for training). The ref
 is the loop a student would write: nn.Sequential, torch.optim with its defaults, random
 mini-batches, forward/backward/step, nothing recorded. The trainer records every step's
 loss, evaluates on the whole training and test sets and records per-layer gradient norms
-every `record_every` steps. The ratio is the figure: >= 1.0 means recording costs nothing
+every `record_every` steps (engine.core.loop's `Snapshots`). The ratio is the figure: >= 1.0 means recording costs nothing
 a plain loop would not. Also prints the time to compute a 100x100 decision grid.
 
     .venv/bin/python bench/engine_steps.py
@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from engine import RunConfig, Trainer
-from engine.core.loop import train
+from engine.core.loop import Snapshots, train
 from engine.core.probes import decision_grid
 
 STEPS = 3_000
@@ -47,9 +47,9 @@ def plain_loop_steps_per_second(optimizer: str, x: torch.Tensor, y: torch.Tensor
 
 def trainer_steps_per_second(optimizer: str, record_every: int) -> float:
     trainer = Trainer(RunConfig(dataset="xor", hidden_sizes=(8, 8), activation="tanh", optimizer=optimizer,
-                                batch_size=10), record_every=record_every)
+                                batch_size=10))
     started = time.perf_counter()
-    train(trainer, STEPS)
+    train(trainer, STEPS, snapshots=Snapshots(every=record_every))
     losses = trainer.history.batch_loss  # converted once, as a page does once per frame
     assert len(losses) == STEPS
     return STEPS / (time.perf_counter() - started)

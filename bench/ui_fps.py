@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
-from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
+# The app is started the way the browser tests start it (tests/serve.py); a script's own folder (bench/) is what
+# Python puts on sys.path, so the project's folder goes there too.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
 
 DEFAULT_QUERY = "dataset=circle&hidden_sizes=8,8,8&activation=tanh&optimizer=adam&batch_size=10"
 

@@ -20,23 +20,19 @@ class OptimizerSpec:
     make: Callable[..., torch.optim.Optimizer]
     default_lr: float
     options: dict[str, Any]
-    summary: str
 
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
-    "sgd": OptimizerSpec(torch.optim.SGD, 0.1, {"fused": True}, "steps straight down the gradient"),
-    "momentum": OptimizerSpec(torch.optim.SGD, 0.05, {"momentum": 0.9, "fused": True},
-                              "keeps a running velocity, so zig-zags cancel out"),
-    "nesterov": OptimizerSpec(torch.optim.SGD, 0.05, {"momentum": 0.9, "nesterov": True, "fused": True},
-                              "momentum that looks ahead before it steps (NAG)"),
-    "adagrad": OptimizerSpec(torch.optim.Adagrad, 0.1, {"fused": True},
-                             "shrinks the step of each weight by its gradient history"),
-    "rmsprop": OptimizerSpec(torch.optim.RMSprop, 0.01, {"foreach": True},
-                             "Adagrad with a decaying history, so steps do not stall"),
-    "adadelta": OptimizerSpec(torch.optim.Adadelta, 1.0, {"foreach": True},
-                              "RMSProp that also scales steps by past updates"),
-    "adam": OptimizerSpec(torch.optim.Adam, 0.01, {"fused": True}, "RMSProp + momentum; if unsure, Adam"),
-    "nadam": OptimizerSpec(torch.optim.NAdam, 0.01, {"foreach": True}, "Adam with Nesterov's look-ahead"),
+    "sgd": OptimizerSpec(torch.optim.SGD, 0.1, {"fused": True}),  # steps straight down the gradient
+    # keeps a running velocity, so zig-zags cancel out
+    "momentum": OptimizerSpec(torch.optim.SGD, 0.05, {"momentum": 0.9, "fused": True}),
+    # momentum that looks ahead before it steps (NAG)
+    "nesterov": OptimizerSpec(torch.optim.SGD, 0.05, {"momentum": 0.9, "nesterov": True, "fused": True}),
+    "adagrad": OptimizerSpec(torch.optim.Adagrad, 0.1, {"fused": True}),  # shrinks each weight's step by its history
+    "rmsprop": OptimizerSpec(torch.optim.RMSprop, 0.01, {"foreach": True}),  # Adagrad with a decaying history
+    "adadelta": OptimizerSpec(torch.optim.Adadelta, 1.0, {"foreach": True}),  # RMSProp scaled by past updates too
+    "adam": OptimizerSpec(torch.optim.Adam, 0.01, {"fused": True}),  # RMSProp + momentum; if unsure, Adam
+    "nadam": OptimizerSpec(torch.optim.NAdam, 0.01, {"foreach": True}),  # Adam with Nesterov's look-ahead
 }
 
 

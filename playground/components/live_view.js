@@ -53,7 +53,7 @@ function usePalette(palette) {
 }
 
 // A frame is: uint32 header length, UTF-8 JSON header, then raw arrays listed in
-// header.blobs as name -> [offset after the header, byte length, dtype] (see frames.py).
+// header.blobs as name -> [offset after the header, byte length, dtype] (see live_frame.py).
 function unpack(bytes) {
   const length = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + length)));

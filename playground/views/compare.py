@@ -8,6 +8,7 @@ address bar always holds it; the first visit (or a lesson) takes it from there.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -23,9 +24,7 @@ from playground import controls, figures, labels, lesson_panel, urls, viewer
 from playground.i18n import t
 
 PAGE = "compare"
-STATE = "compare.comparison"
-SAVED = "compare.link"  # the settings, kept while the student is on another page
-EXTRA = "compare.extra_values"  # values a link brought that the lists below do not offer
+STATE = "compare.state"  # this session's `CompareState`; the other "compare.*" keys are widgets'
 TICK_SECONDS = 0.3
 TRAIN_SECONDS_PER_TICK = 0.15
 MAX_STEPS_PER_TICK = 1_000_000  # the budget decides
@@ -49,6 +48,24 @@ NAMED_VALUES = {"activation": labels.ACTIVATIONS, "optimizer": labels.OPTIMIZERS
                 "dataset": labels.DATASETS}
 
 
+@dataclass
+class CompareState:
+    """What the page keeps in a session besides its widgets' values: the settings (also while the
+    student is on another page), values a link brought that the lists do not offer, the runs
+    built from the settings, and whether they are playing."""
+
+    link: CompareLink
+    extra_values: dict[str, list[str]] = field(default_factory=dict)
+    comparison: Comparison | None = None
+    built_from: CompareLink | None = None  # the settings `comparison` was built from
+    playing: bool = False
+    values_field: str | None = None  # the setting the values widget currently offers values of
+
+
+def _state() -> CompareState | None:
+    return st.session_state.get(STATE)
+
+
 def _value_label(field: str, value: str) -> str:
     names = NAMED_VALUES.get(field)
     if names is not None and value in names:
@@ -64,7 +81,7 @@ def _run_label(field: str, value: str) -> str:
 def _options(field: str, base: RunConfig) -> list[str]:
     """The values offered for `field`: the usual ones, the base's own and any a link brought,
     each value once (by what it means: "1" and "1.0" are one learning rate)."""
-    extra = st.session_state.get(EXTRA, {}).get(field, [])
+    extra = _state().extra_values.get(field, []) if _state() else []
     offered: dict[object, str] = {}
     for value in [*VARIATIONS[field], format_value(field, getattr(base, field)), *extra]:
         offered.setdefault(parse_value(field, value), value)
@@ -77,7 +94,7 @@ def _among(field: str, values: list[str], options: list[str]) -> list[str]:
     return [by_meaning[meaning] for meaning in (parse_value(field, value) for value in values) if meaning in by_meaning]
 
 
-def _two_d(link: CompareLink, warnings: list[str]) -> CompareLink:
+def _on_2d_data(link: CompareLink, warnings: list[str]) -> CompareLink:
     """The link on 2D data: Compare's sidebar offers no image data."""
     if not link.base.images:
         return link
@@ -91,44 +108,49 @@ def _two_d(link: CompareLink, warnings: list[str]) -> CompareLink:
 
 def _load(link: CompareLink) -> None:
     """Put the link's variation, seeds and alignment into the widgets (before they are drawn)."""
-    st.session_state.update({"compare.field": link.vary, "compare.values.field": link.vary,
-                             "compare.values": list(link.values), "compare.seeds": link.seeds,
-                             "compare.align": link.align, EXTRA: {link.vary: list(link.values)}, SAVED: link})
+    state = st.session_state
+    state.update({"compare.field": link.vary, "compare.values": list(link.values), "compare.seeds": link.seeds,
+                  "compare.align": link.align})
+    kept = _state()
+    if kept is None:
+        state[STATE] = CompareState(link, {link.vary: list(link.values)}, values_field=link.vary)
+    else:
+        kept.link, kept.extra_values, kept.values_field = link, {link.vary: list(link.values)}, link.vary
 
 
 def _load_settings() -> None:
     """On the first visit, or when a lesson asks, take the settings from the URL; back from
     another page, restore them."""
     state = st.session_state
-    if urls.load_requested(PAGE) or (SAVED not in state and controls.key("dataset") not in state):
+    if urls.load_requested(PAGE) or (_state() is None and controls.key("dataset") not in state):
         link, warnings = CompareLink.from_query(urls.page_query())
-        link = _two_d(link, warnings)
+        link = _on_2d_data(link, warnings)
         controls.load_config(link.base)
         _load(link)
         urls.loaded(PAGE, link, warnings)
         return
-    if SAVED in state and controls.key("dataset") not in state:  # back from a page without the sidebar
-        controls.load_config(state[SAVED].base)
-    if SAVED in state and "compare.field" not in state:
-        _load(state[SAVED])
+    kept = _state()
+    if kept and controls.key("dataset") not in state:  # back from a page without the sidebar
+        controls.load_config(kept.link.base)
+    if kept and "compare.field" not in state:
+        _load(kept.link)
+    if _state() is None:  # first visit, from a page whose sidebar holds the base settings
+        state[STATE] = CompareState(CompareLink())
     state.setdefault("compare.field", CompareLink.vary)
     state.setdefault("compare.align", CompareLink.align)
 
 
-def _comparison(link: CompareLink) -> Comparison | None:
+def _comparison(kept: CompareState) -> Comparison | None:
     """This session's comparison, rebuilt when the settings change."""
-    state = st.session_state
-    current: Comparison | None = state.get(STATE)
-    if current is None or state.get("compare.wanted") != link:
+    if kept.comparison is None or kept.built_from != kept.link:
         try:
-            current = link.comparison()
+            comparison = kept.link.comparison()
         except ConfigError as error:
             st.error(t("compare.cannot_compare", error=error))
             return None
-        current.record()
-        state[STATE], state["compare.wanted"] = current, link
-        state["compare.playing"] = False
-    return current
+        comparison.record()
+        kept.comparison, kept.built_from, kept.playing = comparison, kept.link, False
+    return kept.comparison
 
 
 def _shown(comparison: Comparison, run_labels: list[str], show_test: bool, log_loss: bool) -> None:
@@ -179,11 +201,12 @@ def _variation(base: RunConfig) -> CompareLink | None:
     field_column, values_column, seeds_column, align_column = st.columns([1.3, 2.6, 1.1, 1.5])
     field = field_column.selectbox(t("compare.vary"), list(VARIATIONS), key="compare.field", format_func=labels.FIELDS.format())
     options = _options(field, base)
-    if state.get("compare.values.field") != field:
+    kept = _state()
+    if kept.values_field != field:
         current = format_value(field, getattr(base, field))
         default = list(CompareLink.values) if field == CompareLink.vary else [current] + [
             v for v in options if parse_value(field, v) != parse_value(field, current)][:1]
-        state["compare.values"], state["compare.values.field"] = default, field
+        state["compare.values"], kept.values_field = default, field
     state["compare.values"] = _among(field, state["compare.values"], options)
     values = values_column.multiselect(t("compare.values"), options, key="compare.values", max_selections=4,
                                        format_func=lambda value: _value_label(field, value))
@@ -207,10 +230,11 @@ def page() -> None:
         st.caption(t("compare.intro"))
     if base is None:
         return
-    if viewer.presenting() and SAVED in state:  # presenter mode: the variation stays as set, its widgets hidden
-        urls.keep_widget_values(("compare.field", "compare.values", "compare.values.field", "compare.seeds",
-                                 "compare.align", "compare.show_test", "compare.log_loss"))
-        saved = state[SAVED]
+    kept = _state()
+    if viewer.presenting():  # presenter mode: the variation stays as set, its widgets hidden
+        urls.keep_widget_values(("compare.field", "compare.values", "compare.seeds", "compare.align",
+                                 "compare.show_test", "compare.log_loss"))
+        saved = kept.link
         try:
             link = CompareLink(base, saved.vary, saved.values, saved.seeds, saved.align)
         except ConfigError as error:
@@ -220,24 +244,24 @@ def page() -> None:
         link = _variation(base)
     if link is None:
         return
-    state[SAVED] = link
+    kept.link = link
     urls.follow(PAGE, link, link.to_query())  # the address bar always links to these settings
-    comparison = _comparison(link)
+    comparison = _comparison(kept)
     if comparison is None:
         return
     by_epochs = comparison.align == "epochs"
     lesson_panel.show(PAGE, progress=math.floor(comparison.epoch + 1e-9) if by_epochs else comparison.step)
     run_labels = [_run_label(link.vary, value) for value in link.values]
-    playing = state.get("compare.playing", False)
+    playing = kept.playing
     widths = [1.6, 1.6, 1.6, 1.6, 2] if viewer.presenting() else [1.1, 1.1, 1.1, 1.1, 2.2]
     play, step, epoch, reset, view = st.columns(widths, vertical_alignment="bottom")
     play.button(t("compare.pause") if playing else t("compare.play"), key="compare.play", type="primary",
                 width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:",
-                on_click=lambda: state.update({"compare.playing": not playing}))
+                on_click=lambda: setattr(kept, "playing", not playing))
 
     def advance(epochs: int = 0) -> None:
         """One lock-step, or with `epochs` that many more passes over the data."""
-        state["compare.playing"] = False
+        kept.playing = False
         train(comparison, comparison.steps_for_epochs(epochs) if epochs else 1)
 
     step.button(t("compare.step"), key="compare.step", width="stretch", on_click=advance,
@@ -245,7 +269,7 @@ def page() -> None:
     epoch.button(t("compare.epoch"), key="compare.epoch", width="stretch", on_click=advance,
                  args=(1,), help=t("compare.epoch_help"))
     reset.button(t("compare.reset"), key="compare.reset", icon=":material/restart_alt:", width="stretch",
-                 on_click=lambda: (comparison.reset(), comparison.record(), state.update({"compare.playing": False})))
+                 on_click=lambda: (comparison.reset(), comparison.record(), setattr(kept, "playing", False)))
     if viewer.presenting():
         show_test, log_loss = state.get("compare.show_test", True), state.get("compare.log_loss", False)
     else:
@@ -255,10 +279,10 @@ def page() -> None:
 
     @st.fragment(run_every=TICK_SECONDS if playing else None)
     def live() -> None:
-        if state.get("compare.playing"):
+        if kept.playing:
             train(comparison, MAX_STEPS_PER_TICK, Budget(TRAIN_SECONDS_PER_TICK))
             if comparison.diverged:
-                state["compare.playing"] = False
+                kept.playing = False
                 st.rerun()
         st.caption(t("compare.progress_epochs", epoch=comparison.epoch) if by_epochs
                    else t("compare.progress_steps", step=comparison.step))

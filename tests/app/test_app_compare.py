@@ -15,7 +15,7 @@ def open_compare(open_page):
 
 
 def comparison(at: AppTest):
-    return at.session_state["compare.comparison"]
+    return at.session_state["compare.state"].comparison
 
 
 def chart(at: AppTest, key: str) -> dict:

@@ -9,6 +9,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # Under pytest-xdist (--dist loadgroup) all browser tests run in one worker, which then starts the one server
     # and the one Chromium; without xdist the mark does nothing.

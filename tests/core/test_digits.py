@@ -1,4 +1,4 @@
-"""Preparing a drawn digit the way MNIST's digits were prepared (engine/digits.py)."""
+"""Preparing a drawn digit the way MNIST's digits were prepared (engine/core/digits.py)."""
 
 import gzip
 from pathlib import Path
