@@ -14,7 +14,7 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.dev browser
 	$(PYTHON) -m ruff check engine playground tests bench
-	$(PYTHON) -m pytest -q -n 2 --dist loadgroup
+	$(PYTHON) -m pytest -q -n 2 --dist loadfile
 
 bench: $(VENV)/.dev browser
 	$(PYTHON) bench/engine_steps.py

@@ -40,3 +40,9 @@ def open_page() -> OpenPage:
         return at
 
     return open_page
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Browser tests first: they are the longest files, so under pytest-xdist both workers start on them and the
+    # short files fill in after (an order only; no test depends on another file's).
+    items.sort(key=lambda item: item.path.parent.name != "browser")

@@ -57,8 +57,8 @@ class Lesson:
     """One of the course's eleven ideas, on one page.
 
     `reveal_after` is the progress the page must reach before the predict-first answer
-    shows: steps on the 2D and Compare pages (Compare's step counter is its first run's),
-    animation steps on the race, epochs in the MNIST lab, revealed steps on Backprop.
+    shows: steps on the 2D and Compare pages (epochs on Compare when its runs keep together
+    by epochs), animation steps on the race, epochs in the MNIST lab, revealed steps on Backprop.
     `answer` is the 0-based index of the right choice in the question the UI asks.
     """
 
@@ -395,7 +395,7 @@ def _lessons() -> dict[str, Lesson]:
         Lesson("minibatch", 6, "compare", minibatch,
                "After 30 epochs, mini-batches of 10 and of 1 each reach less than half the training loss of full-batch "
                "gradient descent.",
-               # By epochs the Compare step counter is the first run's: full batch takes one step per epoch.
+               # By epochs, Compare measures a lesson's progress in epochs.
                partial(check_minibatch, minibatch, MINIBATCH_EPOCHS), MINIBATCH_EPOCHS, 1,
                _compare_query(_MINIBATCH, "batch_size", ("full", "10", "1"))),
         # Which optimizer crawls slowest down the long, narrow valley?

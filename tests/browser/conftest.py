@@ -1,5 +1,6 @@
-"""One app server and one Chromium for every browser test of a run; each test opens its own browser context
-(its own cookies, so its own Streamlit session), closed when the test ends."""
+"""One app server and one Chromium for the browser tests of a run (of each pytest-xdist worker: `make test`
+runs with `--dist loadfile`, so a file's tests, and a page a module's tests share, stay in one worker); each
+test opens its own browser context (its own cookies, so its own Streamlit session), closed when it ends."""
 
 from collections.abc import Callable, Iterator
 
@@ -7,15 +8,6 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Under pytest-xdist (--dist loadgroup) all browser tests run in one worker, which then starts the one server
-    # and the one Chromium; without xdist the mark does nothing.
-    for item in items:
-        if item.path.parent.name == "browser":
-            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="session")

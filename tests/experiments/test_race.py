@@ -85,9 +85,8 @@ def test_a_race_starts_every_optimizer_at_the_start_and_records_every_step():
 
 
 def test_race_accepts_a_surface_of_your_own():
-    bowl = Surface(title="bowl", function=lambda p: (p**2).sum(-1), bounds=((-1.0, 1.0), (-1.0, 1.0)),
-                   start=(0.5, -0.5), minima=[(0.0, 0.0)], log_contours=False, rates={"sgd": 0.1},
-                   steps=50, story="roll to the middle")
+    bowl = Surface(function=lambda p: (p**2).sum(-1), bounds=((-1.0, 1.0), (-1.0, 1.0)), start=(0.5, -0.5),
+                   minima=[(0.0, 0.0)], log_contours=False, rates={"sgd": 0.1}, steps=50)
     trajectory = race(bowl)["sgd"]
     assert np.linalg.norm(trajectory.points[-1]) < 1e-3
 
