@@ -1,5 +1,5 @@
 from engine import RunConfig
-from playground.sessions import RunSession
+from playground.sessions import MnistSession, RunSession
 
 
 def test_new_session_shows_step_zero_with_a_snapshot():
@@ -52,3 +52,15 @@ def test_lowering_the_learning_rate_after_divergence_starts_a_fresh_run():
     assert not session.trainer.diverged and session.trainer.step == 0 and "restarted" in session.notice
     session.step(50)
     assert not session.trainer.diverged
+
+
+def test_mnist_session_trains_to_the_target_with_a_snapshot_per_epoch():
+    session = MnistSession(RunConfig(dataset="mnist", model="softmax", train_size=500, batch_size=100))
+    session.start(epochs=2)
+    for _ in range(100):
+        if not session.training:
+            break
+        session.tick(seconds=0.05)
+    trainer = session.trainer
+    assert trainer.epoch == 2 and trainer.history.steps == [5, 10]
+    assert session.images_per_second > 0 and session.test_probabilities().shape == (10_000, 10)

@@ -1,23 +1,18 @@
 """MNIST on the engine: each model's shapes, a short run learns, the CNN's stages, the metrics."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 from engine import RunConfig, Trainer
+from engine.cli import main as cli_main
 from engine.core.loop import Snapshots, train
 from engine.core.metrics import confusion_matrix, mistakes, per_class_accuracy
 from engine.core.models import ConvNet, build_model
 from engine.core.probes import class_probabilities, feature_maps
 from engine.course.presets import MNIST_PRESETS
-from playground.sessions import MnistSession
-
-ROOT = Path(__file__).resolve().parents[2]  # the project's folder, where `python -m engine` runs
 
 IMAGES = torch.zeros(3, 1, 28, 28)
 
@@ -87,24 +82,11 @@ def test_mistakes_lists_the_most_confident_errors_first():
     assert found[0].confidence == pytest.approx(0.95)
 
 
-def test_mnist_session_trains_to_the_target_with_a_snapshot_per_epoch():
-    session = MnistSession(RunConfig(dataset="mnist", model="softmax", train_size=500, batch_size=100))
-    session.start(epochs=2)
-    for _ in range(100):
-        if not session.training:
-            break
-        session.tick(seconds=0.05)
-    trainer = session.trainer
-    assert trainer.epoch == 2 and trainer.history.steps == [5, 10]
-    assert session.images_per_second > 0 and session.test_probabilities().shape == (10_000, 10)
 
-
-def test_cli_trains_mnist_and_reports_accuracy_per_digit():
-    result = subprocess.run([sys.executable, "-m", "engine", "train", "--dataset", "mnist", "--model", "softmax",
-                             "--train-size", "500", "--steps", "20", "--lr", "0.01", "--json"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.splitlines()[-1])
+def test_cli_trains_mnist_and_reports_accuracy_per_digit(capsys):
+    assert cli_main(["train", "--dataset", "mnist", "--model", "softmax", "--train-size", "500", "--steps", "20",
+                     "--lr", "0.01", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert report["steps"] == 20 and report["config"]["model"] == "softmax"
     assert len(report["per_class_acc"]) == 10 and report["final"]["test_acc"] > 0.5
 

@@ -1,3 +1,5 @@
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -5,11 +7,25 @@ from pathlib import Path
 
 import pytest
 
+from engine.cli import main
+
 ROOT = Path(__file__).resolve().parents[2]  # the project's folder, where `python -m engine` runs
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    """`python -m engine ARGS`, run in this process (an interpreter and torch per call would cost seconds):
+    its exit code, stdout and stderr. An uncaught exception fails the test, as a traceback would."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(list(args))
+    return subprocess.CompletedProcess(["python", "-m", "engine", *args], code, stdout.getvalue(), stderr.getvalue())
+
+
+def test_python_dash_m_engine_runs_the_command_line():
+    result = subprocess.run([sys.executable, "-m", "engine", "train", "--hidden", "", "--steps", "1", "--json"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["steps"] == 1
 
 
 def test_train_json_reports_config_steps_final_metrics_and_gradients():

@@ -1,12 +1,12 @@
 """The lessons: each opens its page set up by its link, and each claim holds when the engine runs it."""
 
+import contextlib
 import dataclasses
+import io
 import json
 import math
 import subprocess
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -17,8 +17,6 @@ from engine.cli import lessons_main as main
 from engine.course.lessons import LESSONS, Check, Lesson, check_all, link
 from engine.course.links import CompareLink, MnistLink, RaceLink
 from playground.pages import HOME, PAGES
-
-ROOT = Path(__file__).resolve().parents[2]  # the project's folder, where `python -m engine` runs
 
 # The pages whose runs train on 2D points from a seed: their claims must hold for other seeds too.
 SEEDED_PAGES = ("playground", "compare")
@@ -127,8 +125,12 @@ def test_check_all_runs_the_chosen_lessons_in_order():
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "engine", "lessons", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    """`python -m engine lessons ARGS`, run in this process: its exit code, stdout and stderr."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(list(args))
+    return subprocess.CompletedProcess(["python", "-m", "engine", "lessons", *args], code, stdout.getvalue(),
+                                       stderr.getvalue())
 
 
 def test_the_cli_lists_all_eleven_lessons_with_their_links():
