@@ -220,15 +220,22 @@ def _number_inputs() -> None:
     st.session_state["backprop.numbers"] = {name: st.session_state[f"backprop.{name}"] for name in FIELDS}
 
 
+def _move(by: int, total: int) -> None:
+    """Step forward (or back) from the step the session is at when the press arrives, not the one
+    the buttons were drawn at: a presenter's clicker can press again before the page has redrawn."""
+    state = st.session_state
+    state["backprop.shown"] = min(max(state["backprop.shown"] + by, 0), total)
+
+
 def _buttons(shown: int, total: int, pass_index: int) -> None:
     state = st.session_state
     # A row that wraps: five buttons keep their whole labels even on a narrow projector screen.
     # The arrow keys step too, as a presenter's clicker does.
     with st.container(horizontal=True):
         st.button(t("backprop.button.back"), key="backprop.back", icon=":material/arrow_back:", shortcut="Left",
-                  disabled=shown == 0, on_click=lambda: state.update({"backprop.shown": shown - 1}))
+                  disabled=shown == 0, on_click=_move, args=(-1, total))
         st.button(t("backprop.button.next"), key="backprop.next", icon=":material/arrow_forward:", type="primary",
-                  shortcut="Right", disabled=shown == total, on_click=lambda: state.update({"backprop.shown": shown + 1}))
+                  shortcut="Right", disabled=shown == total, on_click=_move, args=(1, total))
         st.button(t("backprop.button.all"), key="backprop.all", icon=":material/fast_forward:", disabled=shown == total,
                   on_click=lambda: state.update({"backprop.shown": total}))
         st.button(t("backprop.button.again"), key="backprop.again", icon=":material/replay:",
