@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 import torch
@@ -32,6 +32,9 @@ from engine.core.mnist_data import DATA_DIR, MIRRORS, MNIST_FILES, MnistError, d
 from engine.core.probes import class_probabilities, grad_norms
 from engine.core.trainer import Metrics, Trainer
 from engine.experiments.seeds import MAX_SEEDS, SeedsTrainer, spread
+
+if TYPE_CHECKING:  # the course is imported where `lessons` runs: `train` need not build the lessons
+    from engine.course.lessons import Check, Lesson
 
 EXIT_FAILED = 1  # a lesson's claim failed, or a download could not be done
 EXIT_BAD_ARGUMENTS = 2
@@ -184,7 +187,7 @@ def train_main(argv: Sequence[str]) -> int:
 # ---------------------------------------------------------------- lessons
 
 
-def lessons_parser(lessons: Mapping[str, Any]) -> argparse.ArgumentParser:
+def lessons_parser(lessons: Mapping[str, Lesson]) -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m engine lessons",
                      description="The course's lessons: list them, or check that every demo still tells its story.")
     parser.add_argument("--check", action="store_true", help="run every lesson's claim; exit 1 if any fails")
@@ -197,7 +200,7 @@ def _figures_text(figures: Mapping[str, float]) -> str:
     return ", ".join(f"{name} {value:.4g}" for name, value in figures.items())
 
 
-def _run_check(lesson: Any) -> tuple[Any, str | None]:
+def _run_check(lesson: Lesson) -> tuple[Check, str | None]:
     """The lesson's check, or a failed one with the reason if it could not run at all."""
     from engine.course.lessons import Check, LessonError
 
@@ -209,7 +212,6 @@ def _run_check(lesson: Any) -> tuple[Any, str | None]:
 
 def lessons_main(argv: Sequence[str]) -> int:
     """`python -m engine lessons [--check] [--json] [--only ID ...]`; returns the exit code."""
-    # The course is imported here, not at the top: `train` has no need to build the lessons.
     from engine.course.lessons import LESSONS, link
 
     try:
