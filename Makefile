@@ -17,10 +17,10 @@ test: $(VENV)/.dev browser
 	$(PYTHON) -m pytest -q -n 2 --dist loadfile
 
 bench: $(VENV)/.dev browser
-	$(PYTHON) bench/engine_steps.py
-	$(PYTHON) bench/ui_fps.py
-	$(PYTHON) bench/mnist.py
-	$(PYTHON) bench/seeds.py
+	$(PYTHON) -m bench.engine_steps
+	$(PYTHON) -m bench.ui_fps
+	$(PYTHON) -m bench.mnist
+	$(PYTHON) -m bench.seeds
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)

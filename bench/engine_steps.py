@@ -7,7 +7,7 @@ loss, evaluates on the whole training and test sets and records per-layer gradie
 every `record_every` steps (engine.core.loop's `Snapshots`). The ratio is the figure: >= 1.0 means recording costs nothing
 a plain loop would not. Also prints the time to compute a 100x100 decision grid.
 
-    .venv/bin/python bench/engine_steps.py
+    .venv/bin/python -m bench.engine_steps
 """
 
 from __future__ import annotations

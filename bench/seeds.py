@@ -7,7 +7,7 @@ same batches, no snapshots: what `SeedsTrainer`'s hand-written batched forward i
 against (it is kept only while it is at least as fast; it also draws each seed's dropout masks
 from that seed's generator, which vmap's randomness cannot).
 
-    .venv/bin/python bench/seeds.py [--seeds 16] [--steps 1000]
+    .venv/bin/python -m bench.seeds [--seeds 16] [--steps 1000]
 """
 
 from __future__ import annotations

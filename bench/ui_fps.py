@@ -10,21 +10,19 @@ counts over a measurement window:
 Reference figures measured the same way on the same machine in ../shared/LIVE.md: TensorFlow
 Playground ~19 frames/s and ~470 steps/s on this net; our target is 20 frames/s and 1,000 steps/s.
 
-    .venv/bin/python bench/ui_fps.py [--seconds 10] [--query "hidden_sizes=8,8,8"]
+    .venv/bin/python -m bench.ui_fps [--seconds 10] [--query "hidden_sizes=8,8,8"]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
-# The app is started the way the browser tests start it (tests/serve.py); a script's own folder (bench/) is what
-# Python puts on sys.path, so the project's folder goes there too.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app  # noqa: E402
+# The app is started the way the browser tests start it; run as a module from the project's folder
+# (`python -m bench.ui_fps`), so `tests` imports.
+from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
 
 DEFAULT_QUERY = "dataset=circle&hidden_sizes=8,8,8&activation=tanh&optimizer=adam&batch_size=10"
 
