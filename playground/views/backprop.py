@@ -31,6 +31,8 @@ from playground.viewer import Viewer
 
 PAGE = "backprop"
 FIELDS = ("x1", "x2", "w1", "w2", "target", "learning_rate")
+NUMBERS = "backprop.numbers"  # the worked example's numbers in use, by field (the inputs start from them)
+GENERATION = "backprop.inputs"  # bumped to replace the inputs (the course's numbers button)
 SYMBOLS = {"x1": "x₁", "x2": "x₂", "w1": "w₁", "w2": "w₂", "target": "t", "learning_rate": "η"}
 
 # The diagram, in plot units (the axes keep one unit equally long both ways, so nodes stay round).
@@ -185,7 +187,13 @@ def _highlight_last(row: pd.Series, last: int) -> list[str]:
 
 
 def _example_from_state() -> WorkedExample:
-    return WorkedExample(**{name: float(st.session_state[f"backprop.{name}"]) for name in FIELDS})
+    return WorkedExample(**{name: float(value) for name, value in st.session_state[NUMBERS].items()})
+
+
+def _input_key(name: str) -> str:
+    """The number input's key; a new generation of keys gives fresh inputs (see `_course_numbers`)."""
+    generation = st.session_state.get(GENERATION, 0)
+    return f"backprop.{name}" if generation == 0 else f"backprop.{name}.{generation}"
 
 
 def _start_over() -> None:
@@ -193,31 +201,34 @@ def _start_over() -> None:
 
 
 def _course_numbers() -> None:
-    st.session_state.update({f"backprop.{name}": float(getattr(COURSE_EXAMPLE, name)) for name in FIELDS})
+    state = st.session_state
+    state[NUMBERS] = {name: float(getattr(COURSE_EXAMPLE, name)) for name in FIELDS}
+    state[GENERATION] = state.get(GENERATION, 0) + 1  # fresh inputs, which start at the course's numbers
     _start_over()
 
 
 def _restore_numbers() -> None:
-    """Put back the numbers this page last used (the course's on a first visit): Streamlit forgets
-    a widget's value once a run of another page leaves the widget out."""
+    """The numbers this page last used (the course's on a first visit), kept apart from the inputs:
+    Streamlit forgets a widget's value once a run of another page leaves the widget out."""
     state = st.session_state
-    saved = state.setdefault("backprop.numbers", {name: float(getattr(COURSE_EXAMPLE, name)) for name in FIELDS})
-    for name in FIELDS:
-        state.setdefault(f"backprop.{name}", saved[name])
+    state.setdefault(NUMBERS, {name: float(getattr(COURSE_EXAMPLE, name)) for name in FIELDS})
     state.setdefault("backprop.shown", 0)
     state.setdefault("backprop.pass", 0)
 
 
 def _number_inputs() -> None:
+    numbers = st.session_state[NUMBERS]
     with st.expander(t("backprop.numbers.title")):
         columns = st.columns(3)
         for index, name in enumerate(FIELDS):
             low = 0.0 if name == "learning_rate" else -MAX_ABS_VALUE
             high = MAX_LEARNING_RATE if name == "learning_rate" else MAX_ABS_VALUE
-            columns[index % 3].number_input(t(f"backprop.numbers.{name}"), low, high, step=0.1, format="%.4g",
-                                            key=f"backprop.{name}", on_change=_start_over)
+            # Each input starts at the number in use (not at its minimum): an input the browser
+            # re-creates under load then comes back with the same number, not -100.
+            numbers[name] = columns[index % 3].number_input(
+                t(f"backprop.numbers.{name}"), low, high, value=numbers[name], step=0.1, format="%.4g",
+                key=_input_key(name), on_change=_start_over)
         st.button(t("backprop.numbers.course"), key="backprop.course", on_click=_course_numbers)
-    st.session_state["backprop.numbers"] = {name: st.session_state[f"backprop.{name}"] for name in FIELDS}
 
 
 def _move(by: int, total: int) -> None:
