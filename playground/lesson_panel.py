@@ -62,7 +62,7 @@ def show(page: str, progress: int) -> None:
         # Options are letters (not indices: AppTest cannot set a falsy 0), shown as the choices' texts.
         letters = list(LETTERS[:len(choices)])
         letter = st.radio(t("lessons.question", text=t(f"lessons.{key}.question")), letters, index=None,
-                          format_func=lambda a: choices[LETTERS.index(a)], key=f"lesson.choice.{key}", horizontal=True)
+                          format_func=lambda a: choices[LETTERS.index(a)], key=urls.lesson_choice_key(key), horizontal=True)
         choice = None if letter is None else LETTERS.index(letter)
         if choice is None:
             st.caption(t("lessons.pick_first"))

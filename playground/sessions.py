@@ -25,7 +25,7 @@ FRAME_SECONDS = 0.05
 TRAIN_BUDGET_SECONDS = 0.03
 # Steps per frame the speed control offers; None trains for the whole budget.
 SPEEDS: dict[str, int | None] = {"1 step": 1, "10 steps": 10, "100 steps": 100, "max": None}
-MAX_STEPS_PER_TICK = 1_000_000  # "max": the budget decides
+MAX_STEPS_PER_TICK = 1_000_000  # a live tick that only its time budget ends ("max" speed, Compare)
 
 
 class RunSession:

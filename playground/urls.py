@@ -17,6 +17,11 @@ APP_KEYS = ("lang", "present", "lesson")
 ACTIVE_LESSON = "lesson.active"  # the id of the lesson shown on its page (see lesson_panel)
 
 
+def lesson_choice_key(lesson_id: str) -> str:
+    """The session key of the student's answer to a lesson's question (lesson_panel's radio)."""
+    return f"lesson.choice.{lesson_id}"
+
+
 def page_query() -> dict[str, str]:
     """The URL's parameters that belong to the page (the app's own left out)."""
     return {name: value for name, value in st.query_params.to_dict().items() if name not in APP_KEYS}
@@ -63,7 +68,7 @@ def loaded(page: str, settings: object, warnings: list[str]) -> None:
     lesson = LESSONS.get(st.query_params.get("lesson", ""))
     state[ACTIVE_LESSON] = lesson.id if lesson and lesson.page == page else None
     if lesson:
-        state.pop(f"lesson.choice.{lesson.id}", None)
+        state.pop(lesson_choice_key(lesson.id), None)
 
 
 def keep_widget_values(keys: Iterable[str]) -> None:

@@ -28,7 +28,7 @@ import torch
 from engine.core.config import RunConfig, parse_value
 from engine.core.loop import Snapshots, train
 from engine.core.probes import feature_maps
-from engine.core.trainer import Trainer, network_inputs
+from engine.core.trainer import Trainer
 from engine.course.links import CompareLink, MnistLink, RaceLink
 from engine.experiments.backprop import COURSE_EXAMPLE, STEP_IDS, backprop_pass
 from engine.experiments.race import race
@@ -166,7 +166,7 @@ _SATURATION = RunConfig(dataset="circle", hidden_sizes=(16,), activation="sigmoi
 def mean_sigmoid_slope(trainer: Trainer) -> float:
     """The first hidden layer's mean sigmoid derivative a(1 - a) over the training points:
     0.25 at most, about 0 where the neurons are saturated."""
-    inputs = torch.as_tensor(network_inputs(trainer.config, trainer.data.x_train))
+    inputs = trainer.network.inputs(trainer.data.x_train)
     with torch.no_grad():
         a = trainer.model.hidden_outputs(inputs)[0]
     return float((a * (1 - a)).mean())

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.core.config import FIELDS, ConfigError, RunConfig, format_value, parse_value
+from engine.core.config import FIELDS, ConfigError, RunConfig, parse_value
 from engine.core.optimizers import OPTIMIZERS
 from engine.experiments.compare import ALIGNS, MAX_RUNS, Comparison
 from engine.experiments.race import SURFACES
@@ -291,8 +291,3 @@ MNIST_PARAMS = (
     Param(("epochs",), lambda query, link, warn: replace(link, epochs=int(query["epochs"])),
           lambda link: {"epochs": str(link.epochs)}, lambda link: f"using {link.epochs}"),
 )
-
-
-def format_values(field_name: str, values: list) -> tuple[str, ...]:
-    """Native values of a field as the text forms a link carries."""
-    return tuple(format_value(field_name, value) for value in values)

@@ -109,26 +109,20 @@ class Comparison:
             return training[0] if training else None
         return max(training, key=lambda run: run.steps_per_epoch, default=None)
 
-    def _pairs(self) -> list[tuple[Trainer, SeedsTrainer | None]]:
-        return list(zip(self.runs, self.seed_runs or [None] * len(self.runs)))
-
     def train_step(self) -> None:
         """One lock-step: by steps, every run (and its seeds) one mini-batch; by epochs, the
         leader one mini-batch and every other run as many as keep it from passing the leader's
         epoch. A diverged run stays where it stopped."""
+        trainers = [trainer for trainer in [*self.runs, *self.seed_runs] if not trainer.diverged]
         if self.align == "steps":
-            for trainer in [*self.runs, *self.seed_runs]:
-                if not trainer.diverged:
-                    trainer.train_step()
+            for trainer in trainers:
+                trainer.train_step()
             return
         leader = self._leader()
         leader.train_step()
-        for run, seeds in self._pairs():
-            for trainer in (run, seeds):
-                if trainer is not None and trainer is not leader:
-                    for _ in range(steps_within(trainer, leader.epoch) - trainer.step):
-                        if not trainer.diverged:
-                            trainer.train_step()
+        for trainer in trainers:
+            while trainer is not leader and not trainer.diverged and trainer.step < steps_within(trainer, leader.epoch):
+                trainer.train_step()
 
     def steps_for_epochs(self, epochs: int) -> int:
         """Lock-steps that take every run `epochs` more passes over its data: by steps, the first

@@ -22,12 +22,12 @@ from engine.course.links import SEEDS, CompareLink
 from engine.experiments.compare import ALIGNS, Comparison, snapshot_epochs
 from playground import controls, figures, labels, lesson_panel, urls, viewer
 from playground.i18n import t
+from playground.sessions import MAX_STEPS_PER_TICK
 
 PAGE = "compare"
 STATE = "compare.state"  # this session's `CompareState`; the other "compare.*" keys are widgets'
 TICK_SECONDS = 0.3
 TRAIN_SECONDS_PER_TICK = 0.15
-MAX_STEPS_PER_TICK = 1_000_000  # the budget decides
 # What can be varied, and the values offered (text forms, as in a link).
 VARIATIONS: dict[str, list[str]] = {
     "activation": list(ACTIVATIONS),
