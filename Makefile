@@ -21,6 +21,8 @@ bench: $(VENV)/.dev browser
 	$(PYTHON) -m bench.ui_fps
 	$(PYTHON) -m bench.mnist
 	$(PYTHON) -m bench.seeds
+	$(PYTHON) -m bench.memory
+	$(PYTHON) -m bench.monsters
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)

@@ -7,8 +7,10 @@
 
 `nn-playground train|lessons|download-mnist` (the installed command) are these same commands.
 Flags of `train` come from `RunConfig`'s fields (see `python -m engine train --help`). With
-`--json` the last line printed is one JSON object. Bad arguments exit with code 2 and one
-line on stderr.
+`--json` the last line printed is one JSON object. Bad arguments, a config the engine
+refuses and a missing or damaged MNIST file exit with code 2 and one line on stderr
+("error: ..."), never a traceback; a setting the run would not use ("warning: ...") is said
+on stderr too.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 import torch
 
-from engine.core.config import FIELDS, MAX_TRAIN_STEPS, ConfigError, RunConfig
+from engine.core.config import FIELDS, MAX_SEED, MAX_TRAIN_STEPS, ConfigError, RunConfig, unused
 from engine.core.loop import Snapshots, train
 from engine.core.metrics import confusion_matrix, per_class_accuracy
 from engine.core.mnist_data import DATA_DIR, MIRRORS, MNIST_FILES, MnistError, download_mnist, one_line, shown
 from engine.core.probes import class_probabilities, grad_norms
+from engine.core.problems import Name, Problem
 from engine.core.trainer import Metrics, Trainer
 from engine.experiments.seeds import MAX_SEEDS, SeedsTrainer, spread
 
@@ -42,9 +45,13 @@ COMMANDS = ("train", "lessons", "download-mnist")
 PROGRESS_BAR_WIDTH = 30  # characters of a download's progress bar
 
 
+class UsageError(Exception):
+    """argparse's own message about the command line (English: it never reaches a page)."""
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one clear line, not the usage block
-        raise ConfigError(message)
+        raise UsageError(message)
 
 
 def _bad_arguments(error: Exception) -> int:
@@ -156,30 +163,43 @@ def _summary(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _train_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig, int, list[Problem]]:
+    """The parsed flags, the run's config, its number of steps and what of the flags it does
+    not use; raises UsageError or ConfigError for flags that make no run (MnistError if
+    counting an epoch's steps needs the images and they cannot be read)."""
+    args = train_parser().parse_args(argv)
+    values = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}
+    config = RunConfig.from_dict(values)
+    if not 1 <= args.seeds <= MAX_SEEDS:
+        raise ConfigError("whole_range", name=Name("--seeds"), low=1, high=MAX_SEEDS, value=args.seeds)
+    if args.seeds > 1 and config.images:
+        raise ConfigError("seeds_2d_only")
+    if config.seed + args.seeds - 1 > MAX_SEED:  # the last seed must be one RunConfig accepts too
+        raise ConfigError("seeds_overflow", n_seeds=args.seeds, seed=config.seed, max_seed=MAX_SEED,
+                          highest=MAX_SEED - args.seeds + 1)
+    if args.steps is not None and not 1 <= args.steps <= MAX_TRAIN_STEPS:
+        raise ConfigError("whole_range", name=Name("--steps"), low=1, high=MAX_TRAIN_STEPS, value=args.steps)
+    if args.steps is not None:
+        return args, config, args.steps, unused(config, values)
+    if args.epochs < 1:
+        raise ConfigError("at_least", name=Name("--epochs"), low=1, value=args.epochs)
+    steps = args.epochs * Trainer(config).steps_per_epoch
+    if steps > MAX_TRAIN_STEPS:
+        raise ConfigError("too_many_steps", epochs=args.epochs, steps=steps, high=MAX_TRAIN_STEPS)
+    return args, config, steps, unused(config, values)
+
+
 def train_main(argv: Sequence[str]) -> int:
     """`python -m engine train ...`; returns the exit code."""
     try:
-        args = train_parser().parse_args(argv)
-        config = RunConfig.from_dict({name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None})
-        if not 1 <= args.seeds <= MAX_SEEDS:
-            raise ConfigError(f"--seeds must be from 1 to {MAX_SEEDS}, got {args.seeds}")
-        if args.seeds > 1 and config.images:
-            raise ConfigError("--seeds trains 2D networks; image runs train one seed at a time")
-        if args.steps is not None and not 1 <= args.steps <= MAX_TRAIN_STEPS:
-            raise ConfigError(f"--steps must be from 1 to {MAX_TRAIN_STEPS}, got {args.steps}")
-        trainer_steps = args.steps
-        if trainer_steps is None:
-            if args.epochs < 1:
-                raise ConfigError(f"--epochs must be at least 1, got {args.epochs}")
-            trainer_steps = args.epochs * Trainer(config).steps_per_epoch
-            if trainer_steps > MAX_TRAIN_STEPS:
-                raise ConfigError(f"{args.epochs} epochs is {trainer_steps} steps; at most {MAX_TRAIN_STEPS} per run")
-    except (ConfigError, MnistError) as error:
+        args, config, steps, warnings = _train_arguments(argv)
+        for warning in warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        # The data is read when the run starts: a damaged MNIST file is a clear error there too.
+        report = run_seeds(config, steps, args.seeds) if args.seeds > 1 else run_train(
+            config, steps, progress=config.images and not args.json)
+    except (UsageError, ConfigError, MnistError) as error:
         return _bad_arguments(error)
-    if args.seeds > 1:
-        report = run_seeds(config, trainer_steps, args.seeds)
-    else:
-        report = run_train(config, trainer_steps, progress=config.images and not args.json)
     print(json.dumps(report) if args.json else _summary(report))
     return 0
 
@@ -216,7 +236,7 @@ def lessons_main(argv: Sequence[str]) -> int:
 
     try:
         args = lessons_parser(LESSONS).parse_args(argv)
-    except ConfigError as error:
+    except UsageError as error:
         return _bad_arguments(error)
     lessons = [LESSONS[lesson_id] for lesson_id in (args.only or LESSONS)]
     if not args.check:
@@ -301,7 +321,7 @@ def download_main(argv: Sequence[str]) -> int:
     )
     try:
         args = parser.parse_args(argv)
-    except ConfigError as error:
+    except UsageError as error:
         return _bad_arguments(error)
     bar = _ProgressBar(sys.stderr)
     try:
@@ -330,6 +350,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "course's lessons, or --check their claims; download-mnist: fetch MNIST (each has --help)")
     try:
         parser.parse_args(argv)
-    except ConfigError as error:
+    except UsageError as error:
         return _bad_arguments(error)
     return 0

@@ -16,6 +16,7 @@ from engine.core.models import ACTIVATIONS, INITS
 from engine.core.optimizers import OPTIMIZERS
 from playground import labels, urls, viewer
 from playground.i18n import t
+from playground.problems import say
 
 # Choices offered by the sliders; a value from a link that is not among them is added.
 CHOICES: dict[str, list[Any]] = {
@@ -27,6 +28,7 @@ CHOICES: dict[str, list[Any]] = {
     "weight_decay": [0.0, 1e-5, 1e-4, 1e-3, 1e-2, 0.1],
 }
 DEFAULT_NEW_LAYER_WIDTH = 4
+MAX_DROPOUT_SHOWN = 0.9  # the slider's end; a link may bring more (up to RunConfig's < 1), and the slider then reaches it
 
 
 def key(field: str) -> str:
@@ -105,7 +107,8 @@ def sidebar() -> RunConfig | None:
                      help=t("controls.init_help"))
         if st.session_state[key("init")] == "normal":
             st.select_slider(labels.FIELDS["init_std"], _choices("init_std"), key=key("init_std"), format_func=_number_label)
-        st.slider(labels.FIELDS["dropout"], 0.0, 0.9, step=0.05, key=key("dropout"), help=t("controls.dropout_help"))
+        st.slider(labels.FIELDS["dropout"], 0.0, max(MAX_DROPOUT_SHOWN, st.session_state.get(key("dropout"), 0.0)),
+                  step=0.05, key=key("dropout"), help=t("controls.dropout_help"))
 
         st.subheader(t("controls.training"))
         st.selectbox(labels.FIELDS["optimizer"], list(OPTIMIZERS), key=key("optimizer"), format_func=labels.OPTIMIZERS.format(),
@@ -125,5 +128,5 @@ def _config(widths: list[int]) -> RunConfig | None:
     try:
         return RunConfig(**values, hidden_sizes=tuple(int(w) for w in widths))
     except ConfigError as error:
-        st.error(t("controls.invalid", error=error))
+        st.error(t("controls.invalid", error=say(error)))
         return None

@@ -50,12 +50,13 @@ def smooth(values: Sequence[float], window: int = 25) -> np.ndarray:
     return np.convolve(values, kernel, mode="valid")
 
 
-def loss_figure(batch_loss: Sequence[float], steps_per_epoch: int, epochs: Sequence[float],
+def loss_figure(batch_steps: Sequence[int], batch_loss: Sequence[float], steps_per_epoch: int, epochs: Sequence[float],
                 test_loss: Sequence[float], *, view: Viewer) -> go.Figure:
-    """Training loss per mini-batch (smoothed) and test loss at each snapshot, by epoch."""
+    """Training loss per mini-batch (smoothed; `batch_steps` is the step of each value, as a
+    long run keeps one value per bucket of steps) and test loss at each snapshot, by epoch."""
     lang = view.lang
     smoothed = smooth(batch_loss)
-    x = (np.arange(len(smoothed)) + (len(batch_loss) - len(smoothed)) + 1) / steps_per_epoch
+    x = np.asarray(batch_steps, dtype=float)[len(batch_loss) - len(smoothed):] / steps_per_epoch
     figure = go.Figure([
         go.Scatter(x=x, y=smoothed, name=t("figures.mnist.train_batches", lang), line=dict(color=palette.TRAIN, width=3)),
         go.Scatter(x=list(epochs), y=list(test_loss), name=t("figures.mnist.test_images", lang), mode="lines+markers",

@@ -5,6 +5,10 @@ Texts live in one place per language: `playground/texts/<lang>/<section>.toml`. 
 `str.format` templates: `t("lessons.idea", n=1)`. Korean keeps the English technical
 term in brackets, as the course does: 활성화 함수 (activation function).
 
+The engine's messages are `problem.<code>` (see playground/problems.py): their English is
+the engine's own (`engine.core.problems.ENGLISH`, also what the CLI prints), not repeated
+here; their Korean is texts/ko/problem.toml.
+
 A key missing from the chosen language falls back to English (and a test fails on it);
 a key missing from English raises `KeyError`, so a typo never reaches a page silently.
 """
@@ -15,6 +19,8 @@ import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from engine.core.problems import ENGLISH
 
 TEXTS = Path(__file__).with_name("texts")
 LANGUAGES = {"ko": "한국어", "en": "English"}
@@ -35,7 +41,7 @@ def _flatten(table: dict[str, Any], prefix: str) -> dict[str, Any]:
 @cache
 def catalog(lang: str) -> dict[str, Any]:
     """All texts of one language, by dotted key."""
-    texts: dict[str, Any] = {}
+    texts: dict[str, Any] = {f"problem.{code}": template for code, template in ENGLISH.items()} if lang == "en" else {}
     for path in sorted((TEXTS / lang).glob("*.toml")):
         with path.open("rb") as file:
             texts.update(_flatten(tomllib.load(file), f"{path.stem}."))

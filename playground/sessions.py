@@ -2,22 +2,33 @@
 directly; a page keeps one in its session's state, so sessions never share a run.
 
 - `RunSession`: the 2D page's run: the trainer, whether it is playing, and what changed.
+- `Job`: steps a button asked for ("+1 epoch"), trained a slice at a time by the page's ticks,
+  so no click trains past a tick's budget and Pause stops it at once.
 - `MnistSession`: an MNIST run, trained in time slices so the page stays responsive and can
-  show progress, with a snapshot (the whole 10,000-image test set) at each epoch's end.
+  show progress, with a snapshot (the whole 10,000-image test set, itself measured in slices)
+  at each epoch's end; it takes turns with the other sessions' MNIST runs (`scheduler.MNIST_QUEUE`).
+
+Budgets count this thread's CPU time (`cpu_budget`), not the wall clock: on a busy server a
+tick still trains its share, and never more than its share.
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Generator
+from dataclasses import dataclass
 
 import numpy as np
 
 from engine.core.config import FIELDS, RunConfig
-from engine.core.loop import Budget, Snapshots, train
-from engine.core.probes import class_probabilities
-from engine.core.trainer import Trainer
+from engine.core.cost import evaluation_work, step_work
+from engine.core.loop import EVERY_10, Budget, Run, Snapshots, train
+from engine.core.trainer import Metrics, Trainer
+from playground import scheduler
 from playground.i18n import t
 from playground.labels import FIELDS as FIELD_LABELS
+from playground.scheduler import Queue
 
 # A live page ticks every FRAME_SECONDS and trains for at most TRAIN_BUDGET_SECONDS of each
 # tick: training is tied to time, so its speed does not fall with the frame rate.
@@ -28,11 +39,40 @@ SPEEDS: dict[str, int | None] = {"1 step": 1, "10 steps": 10, "100 steps": 100, 
 MAX_STEPS_PER_TICK = 1_000_000  # a live tick that only its time budget ends ("max" speed, Compare)
 
 
+def cpu_budget(seconds: float) -> Budget:
+    """A budget of `seconds` of this thread's CPU time (each session runs in its own thread)."""
+    return Budget(seconds, time.thread_time)
+
+
+@dataclass
+class Job:
+    """`total` steps a button asked for, trained across ticks (`done` so far)."""
+
+    total: int
+    done: int = 0
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+    def run(self, run: Run, seconds: float, snapshots: Snapshots = EVERY_10) -> bool:
+        """Train `run` towards the total for at most `seconds` of CPU; True once finished
+        (or once the run has diverged and can train no further)."""
+        self.done += train(run, self.total - self.done, cpu_budget(seconds), snapshots)
+        return self.done >= self.total or run.diverged
+
+
 class RunSession:
     def __init__(self, config: RunConfig) -> None:
         self.playing = False
+        self.job: Job | None = None  # steps a button asked for, trained by the ticks
         self.notice = ""
         self._start(config)
+
+    @property
+    def busy(self) -> bool:
+        """True while the page must keep ticking: playing, or training what a button asked for."""
+        return self.playing or self.job is not None
 
     def _start(self, config: RunConfig) -> None:
         self.trainer = Trainer(config)
@@ -53,65 +93,162 @@ class RunSession:
             self.notice = t("playground.applied_live", changed=", ".join(changed))
         else:
             self._start(config)
+            self.job = None
             self.notice = t("playground.restarted", changed=", ".join(changed))
 
     def tick(self, speed: str) -> int:
-        """Train for one frame at the given speed; returns the steps taken."""
-        steps = SPEEDS[speed]
-        return train(self.trainer, steps or MAX_STEPS_PER_TICK, Budget(TRAIN_BUDGET_SECONDS),
-                     Snapshots(every=min(10, steps or 10)))
+        """Train for one frame: a button's job first (as fast as the budget allows), else
+        at the given speed while playing; returns the steps taken."""
+        before = self.trainer.step
+        if self.job is not None:
+            if self.job.run(self.trainer, TRAIN_BUDGET_SECONDS):
+                self.job = None
+        elif self.playing:
+            steps = SPEEDS[speed]
+            train(self.trainer, steps or MAX_STEPS_PER_TICK, cpu_budget(TRAIN_BUDGET_SECONDS),
+                  Snapshots(every=min(10, steps or 10)))
+        return self.trainer.step - before
 
     def step(self, steps: int = 1) -> None:
+        """One step now; more (an epoch) become a job the next ticks train."""
         self.playing = False
-        train(self.trainer, steps)
+        if steps == 1:
+            self.job = None
+            train(self.trainer, 1)
+        else:
+            self.job = Job(steps)
+
+    def pause(self) -> None:
+        self.playing = False
+        self.job = None
 
     def reset(self) -> None:
-        self.playing = False
+        self.pause()
         self.notice = ""
         self.trainer.reset()
         self.trainer.record()
 
 
-# Each tick of the live fragment trains this long, then redraws progress and curves.
+# Each tick of the live fragment trains this much CPU time, then redraws progress and curves:
+# at most 60% of a core, so the server's other sessions keep theirs.
 TICK_SECONDS = 0.5
-TRAIN_SECONDS_PER_TICK = 0.4
+TRAIN_SECONDS_PER_TICK = 0.3
+# Multiply-adds a second an MNIST job is expected to train before one has been measured.
+DEFAULT_WORK_RATE = 1e10
 
 
 class MnistSession:
-    def __init__(self, config: RunConfig) -> None:
+    """An MNIST run trained by the page's ticks, when the queue says it is this session's turn:
+    training up to each epoch's end, then the test set in parts, then a snapshot."""
+
+    work_rate = DEFAULT_WORK_RATE  # measured by the jobs that ran in this process (class-wide)
+
+    def __init__(self, config: RunConfig, queue: Queue | None = None) -> None:
         self.trainer = Trainer(config)
+        self.queue = queue if queue is not None else scheduler.MNIST_QUEUE
         self.training = False
         self.target_epochs = 1
         self.train_seconds = 0.0
-        self._predictions: tuple[int, np.ndarray] | None = None
+        self._evaluation: Generator[float, None, Metrics] | None = None
+        self.evaluated = 0.0  # share of the test set measured, while `evaluating`
 
     @property
     def config(self) -> RunConfig:
         return self.trainer.config
 
+    @property
+    def evaluating(self) -> bool:
+        """True while the test set is being measured (after an epoch, or after Stop)."""
+        return self._evaluation is not None
+
+    @property
+    def busy(self) -> bool:
+        """True while the page must keep ticking: training, waiting its turn, or measuring."""
+        return self.training or self.evaluating
+
     def start(self, epochs: int) -> None:
-        """Train `epochs` more epochs (from where the run is)."""
+        """Train `epochs` more epochs (from where the run is), when it is this session's turn."""
         self.target_epochs = int(round(self.trainer.epoch)) + epochs
         self.training = True
+        self.queue.join(self, self.seconds_left_expected())
 
     def stop(self) -> None:
+        """Stop training; the step reached is measured on the test set (in slices) unless it was."""
         self.training = False
-        if self.trainer.step > 0:
-            self.trainer.record()
+        trainer = self.trainer
+        if trainer.step > 0 and trainer.history.steps[-1:] != [trainer.step] and not self.evaluating:
+            self._evaluation = trainer.evaluation()
+        if not self.evaluating:
+            self.queue.leave(self)
+
+    def close(self) -> None:
+        """Give up the run (Reset, new settings): nothing more to train or measure."""
+        self.training, self._evaluation = False, None
+        self.queue.leave(self)
 
     def tick(self, seconds: float = TRAIN_SECONDS_PER_TICK) -> None:
-        """Train for about `seconds`, never past an epoch's end or the target; snapshot each
-        finished epoch; stop at the target or on divergence."""
+        """Train (or measure) for about `seconds` of CPU if it is this session's turn, never
+        past an epoch's end or the target; snapshot each finished epoch; stop at the target
+        or on divergence."""
+        if not self.busy or not self.queue.turn(self, self.seconds_left_expected()):
+            return
         trainer = self.trainer
-        remaining = self.target_epochs * trainer.steps_per_epoch - trainer.step
-        to_epoch_end = trainer.steps_per_epoch - trainer.step % trainer.steps_per_epoch
-        started = time.perf_counter()
-        # A snapshot evaluates all 10,000 test images: one at each epoch's end, none per tick.
-        train(trainer, min(remaining, to_epoch_end), Budget(seconds),
-              Snapshots(every=trainer.steps_per_epoch, at_end=False))
-        self.train_seconds += time.perf_counter() - started
-        if trainer.step >= self.target_epochs * trainer.steps_per_epoch or trainer.diverged:
-            self.stop()
+        started = time.thread_time()
+        budget = cpu_budget(seconds)
+        deadline = budget.clock() + seconds
+        while self.busy:  # at least one step (or part of the test set) per tick, as in `train`
+            if self._evaluation is not None:
+                self._measure(deadline)
+                if budget.clock() >= deadline:
+                    break
+                continue
+            remaining = self.target_epochs * trainer.steps_per_epoch - trainer.step
+            to_epoch_end = trainer.steps_per_epoch - trainer.step % trainer.steps_per_epoch
+            before, cpu = trainer.step, time.thread_time()
+            train(trainer, min(remaining, to_epoch_end), cpu_budget(deadline - budget.clock()),
+                  Snapshots(every=None, at_end=False))
+            self._learn_rate((trainer.step - before) * step_work(trainer.config), time.thread_time() - cpu)
+            if trainer.diverged:
+                self.training = False
+            elif trainer.step % trainer.steps_per_epoch == 0 or trainer.step >= remaining + before:
+                self._evaluation = trainer.evaluation()  # the epoch's end: measure the test set
+            elif trainer.step == before:
+                break
+            if budget.clock() >= deadline:
+                break
+        self.train_seconds += time.thread_time() - started
+        if not self.busy:
+            self.queue.leave(self)
+
+    def _measure(self, deadline: float) -> None:
+        """Measure the next parts of the test set until `deadline`; at the end, take the snapshot."""
+        trainer, clock = self.trainer, time.thread_time
+        assert self._evaluation is not None
+        try:
+            self.evaluated = next(self._evaluation)
+            while clock() < deadline or self.evaluated >= 1.0:  # the last part done: take the snapshot now
+                self.evaluated = next(self._evaluation)
+        except StopIteration as done:
+            self._evaluation, self.evaluated = None, 0.0
+            trainer.record(done.value)
+            if trainer.step >= self.target_epochs * trainer.steps_per_epoch or trainer.diverged:
+                self.training = False
+
+    @classmethod
+    def _learn_rate(cls, work: float, seconds: float) -> None:
+        """Keep the process's figure of multiply-adds a second (what expected waits are made of)."""
+        if seconds > 0.05:
+            cls.work_rate = 0.8 * cls.work_rate + 0.2 * work / seconds
+
+    def seconds_left_expected(self) -> float:
+        """CPU seconds this session's job still needs: the steps and test passes left, at the speed measured so far."""
+        trainer = self.trainer
+        if not self.busy:
+            return 0.0
+        steps_left = max(0, self.target_epochs * trainer.steps_per_epoch - trainer.step) if self.training else 0
+        epochs_left = math.ceil(steps_left / trainer.steps_per_epoch) + (1 if self.evaluating else 0)
+        work = steps_left * step_work(trainer.config) + epochs_left * evaluation_work(trainer.config)
+        return work / self.work_rate
 
     @property
     def images_per_second(self) -> float:
@@ -124,8 +261,8 @@ class MnistSession:
         todo = self.target_epochs * len(self.trainer.data.y_train) - self.trainer.examples_seen
         return todo / speed if speed else float("nan")
 
-    def test_probabilities(self) -> np.ndarray:
-        """Class probabilities for the 10,000 test images, computed once per step reached."""
-        if self._predictions is None or self._predictions[0] != self.trainer.step:
-            self._predictions = (self.trainer.step, class_probabilities(self.trainer.network, self.trainer.data.x_test))
-        return self._predictions[1]
+    def test_probabilities(self) -> np.ndarray | None:
+        """Class probabilities for the 10,000 test images at the current step (None until the
+        step has been measured: the end of each epoch, and after Stop)."""
+        kept = self.trainer.test_probabilities
+        return kept[1] if kept is not None and kept[0] == self.trainer.step else None

@@ -10,8 +10,10 @@ from collections.abc import Iterable, Mapping
 
 import streamlit as st
 
+from engine.core.problems import Name, Problem
 from engine.course.lessons import LESSONS
 from playground.i18n import t
+from playground.problems import say
 
 APP_KEYS = ("lang", "present", "lesson")
 ACTIVE_LESSON = "lesson.active"  # the id of the lesson shown on its page (see lesson_panel)
@@ -60,11 +62,27 @@ def _loaded_key(page: str) -> str:
     return f"urls.loaded.{page}"
 
 
-def loaded(page: str, settings: object, warnings: list[str]) -> None:
-    """Remember what `page` just loaded from the URL, and what of the link could not be used;
-    the URL's lesson (if it is one of this page's) becomes the active one, with a fresh question."""
+def lesson_problems(page: str) -> list[Problem]:
+    """What is wrong with the URL's `lesson` for `page` (not a lesson, or another page's), which
+    is then taken out of the URL; nothing when it is one of this page's lessons, or there is none."""
+    lesson_id = st.query_params.get("lesson")
+    if lesson_id is None:
+        return []
+    lesson = LESSONS.get(lesson_id)
+    if lesson is not None and lesson.page == page:
+        return []
+    set_app_param("lesson", None)
+    if lesson is None:
+        return [Problem("lesson_unknown", {"lesson": lesson_id})]
+    return [Problem("lesson_other_page", {"lesson": lesson_id, "page": Name(lesson.page)})]
+
+
+def loaded(page: str, settings: object, warnings: list[Problem]) -> None:
+    """Remember what `page` just loaded from the URL, and what of the link could not be used
+    (its lesson too, when it is not one of this page's); the URL's lesson (if it is one of this
+    page's) becomes the active one, with a fresh question."""
     state = st.session_state
-    state[_loaded_key(page)] = (settings, warnings)
+    state[_loaded_key(page)] = (settings, [*warnings, *lesson_problems(page)])
     lesson = LESSONS.get(st.query_params.get("lesson", ""))
     state[ACTIVE_LESSON] = lesson.id if lesson and lesson.page == page else None
     if lesson:
@@ -86,5 +104,10 @@ def follow(page: str, settings: object, query: Mapping[str, str]) -> None:
     set_page_query(query)
     link, warnings = st.session_state.get(_loaded_key(page), (None, []))
     if settings == link:  # once the student changes something, the link's problems are gone
-        for warning in warnings:
-            st.warning(t("app.link_warning", warning=warning))
+        show_link_warnings(warnings)
+
+
+def show_link_warnings(warnings: Iterable[Problem]) -> None:
+    """One warning box per problem of a link, said in the session's language (link text as text)."""
+    for warning in warnings:
+        st.warning(t("app.link_warning", warning=say(warning)))

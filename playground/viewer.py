@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from engine.core.problems import Name, Problem, names
 from playground import urls
 from playground.i18n import DEFAULT_LANGUAGE, LANGUAGES, STATE_KEY, current_language, language_from, t
 
@@ -22,6 +23,9 @@ PRESENT_KEY = "present.on"
 PRESENT_FONT_PX = 22
 # Plotly and canvas figures scale their fonts, lines and markers by this in presenter mode.
 PRESENT_SCALE = 1.45
+# What `present=` in a link may say: on or off (anything else warns, and presenter mode stays off).
+PRESENT_VALUES = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False,
+                  "": False}
 
 _PRESENT_CSS = f"""
 <style>
@@ -72,8 +76,22 @@ def _set_presenting(on: bool) -> None:
 def choose_presenting() -> bool:
     state = st.session_state
     if PRESENT_KEY not in state:
-        state[PRESENT_KEY] = st.query_params.get("present", "0") in ("1", "true", "on", "yes")
+        state[PRESENT_KEY] = PRESENT_VALUES.get(st.query_params.get("present", "0").strip().lower(), False)
     return state[PRESENT_KEY]
+
+
+def link_problems() -> list[Problem]:
+    """What of the URL's `lang` and `present` the app could not use, and what it uses instead.
+    `app_controls` then writes both back, so each is said once."""
+    problems = []
+    lang, present = st.query_params.get("lang"), st.query_params.get("present")
+    if lang is not None and lang not in LANGUAGES:
+        problems.append(Problem("link_choice", {"key": Name("lang"), "value": lang, "choices": names(LANGUAGES),
+                                                "used": Name(current_language())}))
+    if present is not None and present.strip().lower() not in PRESENT_VALUES:
+        problems.append(Problem("link_choice", {"key": Name("present"), "value": present, "choices": names(("1", "0")),
+                                                "used": Name("1" if presenting() else "0")}))
+    return problems
 
 
 def app_controls() -> None:
@@ -92,5 +110,6 @@ def app_controls() -> None:
                       on_click=_set_presenting, args=(True,), help=t("app.presenter_help"))
     if st.session_state.get(STATE_KEY) not in LANGUAGES:  # a segmented control can be cleared: keep a language
         st.session_state[STATE_KEY] = language_from(None, st.context.locale)
+    urls.show_link_warnings(link_problems())
     urls.set_app_param("lang", st.session_state[STATE_KEY])
     urls.set_app_param("present", "1" if presenting() else None)

@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.core.cost import check_run
 from engine.core.datasets import DATASETS, DEFAULT_FEATURES, FEATURES, IMAGE_DATASETS, IMAGE_SIZE, MULTICLASS
 from engine.core.models import ACTIVATIONS, INITS, MODELS
 from engine.core.optimizers import OPTIMIZERS
+from engine.core.problems import ConfigError, Name, Names, Problem, names
 
 # Caps for a shared classroom server: one run must stay small and fast on a 2-core CPU.
 MAX_HIDDEN_LAYERS = 10
@@ -38,10 +40,6 @@ MAX_SEED = 2**31 - 1
 MAX_TRAIN_STEPS = 1_000_000  # one command-line run
 
 FULL_BATCH = "full"
-
-
-class ConfigError(ValueError):
-    """A run configuration value is invalid; the message says what is allowed."""
 
 
 def _flag(name: str, help: str) -> dict[str, str]:
@@ -141,7 +139,7 @@ class RunConfig:
         """Build from native values or their text forms (URL query, CLI); unknown keys are errors."""
         unknown = sorted(set(values) - set(FIELDS))
         if unknown:
-            raise ConfigError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+            raise ConfigError("unknown_settings", names=Names(unknown), known=names(FIELDS))
         return cls(**{name: parse_value(name, value) for name, value in values.items()})
 
     def to_query(self) -> dict[str, str]:
@@ -157,10 +155,11 @@ class RunConfig:
         }
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> tuple[RunConfig, list[str]]:
+    def from_query(cls, query: Mapping[str, str]) -> tuple[RunConfig, list[Problem]]:
         """Lenient parse for shared links: each bad or unknown value is replaced by the
-        default and reported in the returned warnings, never raised."""
-        warnings = [f"unknown setting '{name}' ignored" for name in query if name not in FIELDS]
+        default and reported in the returned warnings, never raised; so is a value the run
+        would silently not use (hidden layers given to a softmax model)."""
+        warnings = unknown_settings(query, FIELDS)
         values: dict[str, Any] = {}
         for name in FIELDS:
             if name not in query:
@@ -169,13 +168,32 @@ class RunConfig:
                 parsed = parse_value(name, query[name])
                 cls(**{**values, name: parsed})
             except ConfigError as error:
-                warnings.append(f"{name}={query[name]!r} is not valid ({error}); using the default")
+                warnings.append(Problem("invalid_setting", {"name": Name(name), "value": query[name],
+                                                            "problem": error.problem}))
                 continue
             values[name] = parsed
-        return cls(**values), warnings
+        config = cls(**values)
+        return config, warnings + unused(config, values)
 
 
 FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(RunConfig)}
+
+
+def unknown_settings(keys: Iterable[str], known: Container[str]) -> list[Problem]:
+    """One warning naming every key that is not `known` (none if all are): however many
+    unknown keys a link has, the page says so once."""
+    unknown = [key for key in keys if key not in known]
+    return [Problem("unknown_settings_ignored", {"names": Names(unknown)})] if unknown else []
+
+
+def unused(config: RunConfig, values: Mapping[str, Any]) -> list[Problem]:
+    """What of the valid `values` (native or text) `config` does not use: hidden layers
+    given to a softmax model, which has none. A link or the CLI warns instead of dropping them silently."""
+    hidden = values.get("hidden_sizes", ())
+    if config.model == "softmax" and hidden not in ((), [], ""):
+        text = hidden if isinstance(hidden, str) else format_value("hidden_sizes", hidden)
+        return [Problem("softmax_no_hidden", {"value": text})]
+    return []
 
 
 def _parse_bool(text: str) -> bool:
@@ -184,7 +202,7 @@ def _parse_bool(text: str) -> bool:
         return True
     if lowered in ("0", "false", "no", "off", ""):
         return False
-    raise ConfigError(f"expected true or false, got {text!r}")
+    raise ConfigError("parse_bool", value=text)
 
 
 def _parse_hidden(text: str) -> tuple[int, ...]:
@@ -192,7 +210,7 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in parts)
     except ValueError:
-        raise ConfigError(f'expected comma-separated whole numbers like "4,4" ("" for none), got {text!r}') from None
+        raise ConfigError("parse_int_list", value=text) from None
 
 
 def _parse_names(text: str) -> tuple[str, ...]:
@@ -205,7 +223,7 @@ def _parse_batch(text: str) -> int | str:
     try:
         return int(text)
     except ValueError:
-        raise ConfigError(f'batch_size must be a whole number >= 1 or "{FULL_BATCH}", got {text!r}') from None
+        raise ConfigError("batch_size", value=text) from None
 
 
 def _number(kind: type) -> Any:
@@ -213,7 +231,7 @@ def _number(kind: type) -> Any:
         try:
             return kind(text)
         except ValueError:
-            raise ConfigError(f"expected a {'whole ' if kind is int else ''}number, got {text!r}") from None
+            raise ConfigError("parse_whole_number" if kind is int else "parse_number", value=text) from None
 
     return parse
 
@@ -237,7 +255,7 @@ def parse_value(name: str, value: Any) -> Any:
     try:
         return _TEXT_PARSERS[FIELDS[name].type](value)
     except ConfigError as error:
-        raise ConfigError(f"{name}: {error}") from None
+        raise ConfigError("setting", name=Name(name), problem=error.problem) from None
 
 
 def format_value(name: str, value: Any) -> str:
@@ -249,9 +267,12 @@ def format_value(name: str, value: Any) -> str:
     return str(value)
 
 
-def _check(ok: bool, message: str) -> None:
+def _check(ok: bool, code: str, **params: Any) -> None:
+    """Raise ConfigError(code, **params) unless `ok`; a `name` is one of the engine's own names."""
     if not ok:
-        raise ConfigError(message)
+        if "name" in params:
+            params["name"] = Name(params["name"])
+        raise ConfigError(code, **params)
 
 
 def _is_int(value: Any) -> bool:
@@ -263,7 +284,7 @@ def _is_number(value: Any) -> bool:
 
 
 def _choice(name: str, value: Any, registry: Mapping[str, Any]) -> None:
-    _check(value in registry, f"unknown {name} {value!r}; choose one of: {', '.join(registry)}")
+    _check(value in registry, "unknown_choice", name=name, value=value, choices=names(registry))
 
 
 def conv_output_size(c: RunConfig) -> int:
@@ -283,42 +304,40 @@ def _validate(c: RunConfig) -> None:
     _choice("init", c.init, INITS)
     _choice("optimizer", c.optimizer, OPTIMIZERS)
     _check(_is_int(c.n_points) and MIN_POINTS <= c.n_points <= MAX_POINTS,
-           f"n_points must be a whole number from {MIN_POINTS} to {MAX_POINTS}, got {c.n_points!r}")
+           "whole_range", name="n_points", low=MIN_POINTS, high=MAX_POINTS, value=c.n_points)
     _check(_is_int(c.train_size) and MIN_TRAIN_IMAGES <= c.train_size <= MAX_TRAIN_IMAGES,
-           f"train_size must be a whole number from {MIN_TRAIN_IMAGES} to {MAX_TRAIN_IMAGES}, got {c.train_size!r}")
-    _check(_is_number(c.noise) and 0 <= c.noise <= MAX_NOISE, f"noise must be from 0 to {MAX_NOISE}, got {c.noise!r}")
+           "whole_range", name="train_size", low=MIN_TRAIN_IMAGES, high=MAX_TRAIN_IMAGES, value=c.train_size)
+    _check(_is_number(c.noise) and 0 <= c.noise <= MAX_NOISE, "range", name="noise", low=0, high=MAX_NOISE, value=c.noise)
     _check(_is_number(c.test_fraction) and 0.1 <= c.test_fraction <= 0.9,
-           f"test_fraction must be from 0.1 to 0.9, got {c.test_fraction!r}")
+           "range", name="test_fraction", low=0.1, high=0.9, value=c.test_fraction)
     _check(_is_number(c.input_scale) and 0 < c.input_scale <= MAX_INPUT_SCALE,
-           f"input_scale must be > 0 and <= {MAX_INPUT_SCALE:g}, got {c.input_scale!r}")
-    _check(isinstance(c.standardize, bool), f"standardize must be true or false, got {c.standardize!r}")
+           "above_zero_at_most", name="input_scale", high=MAX_INPUT_SCALE, value=c.input_scale)
+    _check(isinstance(c.standardize, bool), "true_or_false", name="standardize", value=c.standardize)
     _check(isinstance(c.features, tuple) and len(c.features) >= 1 and all(name in FEATURES for name in c.features),
-           f"features must be one or more of {', '.join(FEATURES)}, got {c.features!r}")
-    _check(len(set(c.features)) == len(c.features), f"each feature may appear once, got {list(c.features)}")
+           "features", choices=names(FEATURES), value=c.features)
+    _check(len(set(c.features)) == len(c.features), "features_repeated", value=list(c.features))
     _check(isinstance(c.hidden_sizes, tuple) and all(_is_int(w) for w in c.hidden_sizes),
-           f"hidden_sizes must be a list of whole numbers, got {c.hidden_sizes!r}")
-    _check(len(c.hidden_sizes) <= MAX_HIDDEN_LAYERS,
-           f"at most {MAX_HIDDEN_LAYERS} hidden layers on a shared server, got {len(c.hidden_sizes)}")
+           "whole_numbers", name="hidden_sizes", value=c.hidden_sizes)
+    _check(len(c.hidden_sizes) <= MAX_HIDDEN_LAYERS, "hidden_layers_max", high=MAX_HIDDEN_LAYERS, count=len(c.hidden_sizes))
     max_width = MAX_IMAGE_LAYER_WIDTH if c.images else MAX_LAYER_WIDTH
-    _check(all(1 <= w <= max_width for w in c.hidden_sizes),
-           f"each hidden layer needs 1 to {max_width} neurons, got {list(c.hidden_sizes)}")
-    _check(_is_number(c.init_std) and 0 <= c.init_std <= 10, f"init_std must be from 0 to 10, got {c.init_std!r}")
-    _check(_is_number(c.dropout) and 0 <= c.dropout < 1, f"dropout must satisfy 0 <= p < 1, got {c.dropout!r}")
+    _check(all(1 <= w <= max_width for w in c.hidden_sizes), "layer_width", high=max_width, value=list(c.hidden_sizes))
+    _check(_is_number(c.init_std) and 0 <= c.init_std <= 10, "range", name="init_std", low=0, high=10, value=c.init_std)
+    _check(_is_number(c.dropout) and 0 <= c.dropout < 1, "dropout_range", value=c.dropout)
     _check(_is_number(c.learning_rate) and 0 < c.learning_rate <= MAX_LEARNING_RATE,
-           f"learning_rate must be > 0 and <= {MAX_LEARNING_RATE:g}, got {c.learning_rate!r}")
-    _check(c.batch_size == FULL_BATCH or (_is_int(c.batch_size) and c.batch_size >= 1),
-           f'batch_size must be a whole number >= 1 or "{FULL_BATCH}", got {c.batch_size!r}')
-    _check(_is_number(c.weight_decay) and 0 <= c.weight_decay <= 1, f"weight_decay must be from 0 to 1, got {c.weight_decay!r}")
-    _check(_is_int(c.seed) and 0 <= c.seed <= MAX_SEED, f"seed must be a whole number from 0 to {MAX_SEED}, got {c.seed!r}")
+           "above_zero_at_most", name="learning_rate", high=MAX_LEARNING_RATE, value=c.learning_rate)
+    _check(c.batch_size == FULL_BATCH or (_is_int(c.batch_size) and c.batch_size >= 1), "batch_size", value=c.batch_size)
+    _check(_is_number(c.weight_decay) and 0 <= c.weight_decay <= 1,
+           "range", name="weight_decay", low=0, high=1, value=c.weight_decay)
+    _check(_is_int(c.seed) and 0 <= c.seed <= MAX_SEED, "whole_range", name="seed", low=0, high=MAX_SEED, value=c.seed)
     _check(isinstance(c.conv_channels, tuple) and all(_is_int(n) for n in c.conv_channels),
-           f"conv_channels must be a list of whole numbers, got {c.conv_channels!r}")
+           "whole_numbers", name="conv_channels", value=c.conv_channels)
     _check(1 <= len(c.conv_channels) <= MAX_CONV_BLOCKS and all(1 <= n <= MAX_CONV_CHANNELS for n in c.conv_channels),
-           f"conv_channels needs 1 to {MAX_CONV_BLOCKS} blocks of 1 to {MAX_CONV_CHANNELS} channels, got {list(c.conv_channels)}")
-    _check(c.convs_per_block in (1, 2), f"convs_per_block must be 1 or 2, got {c.convs_per_block!r}")
-    _check(c.kernel_size in (3, 5), f"kernel_size must be 3 or 5, got {c.kernel_size!r}")
-    _check(c.padding in ("same", "valid"), f"padding must be same or valid, got {c.padding!r}")
+           "conv_channels", blocks=MAX_CONV_BLOCKS, channels=MAX_CONV_CHANNELS, value=list(c.conv_channels))
+    _check(c.convs_per_block in (1, 2), "one_of", name="convs_per_block", choices=names((1, 2)), value=c.convs_per_block)
+    _check(c.kernel_size in (3, 5), "one_of", name="kernel_size", choices=names((3, 5)), value=c.kernel_size)
+    _check(c.padding in ("same", "valid"), "one_of", name="padding", choices=names(("same", "valid")), value=c.padding)
     if c.model == "cnn":
-        _check(c.images, f"a cnn needs image data (dataset {', '.join(IMAGE_DATASETS)}), not {c.dataset!r}")
-        _check(conv_output_size(c) >= 1,
-               f"with {c.padding} padding and {c.kernel_size}x{c.kernel_size} kernels, {len(c.conv_channels)} blocks "
-               f"shrink the {IMAGE_SIZE}x{IMAGE_SIZE} image to nothing; use fewer blocks or same padding")
+        _check(c.images, "cnn_needs_images", choices=names(IMAGE_DATASETS), dataset=c.dataset)
+        _check(conv_output_size(c) >= 1, "cnn_shrinks", padding=Name(c.padding), kernel=c.kernel_size,
+               blocks=len(c.conv_channels), side=IMAGE_SIZE)
+    check_run(c)  # one step's cost on a shared server (engine.core.cost)

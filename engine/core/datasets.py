@@ -19,6 +19,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from engine.core.problems import ConfigError, Name, names
+
 Generator = Callable[[int, float, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
 # Margin around the data when framing the plane, as a share of the data's extent.
@@ -210,7 +212,7 @@ def make_dataset(
     set's statistics, undoing any such scale.
     """
     if name not in DATASETS:
-        raise KeyError(f"unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}")
+        raise ConfigError("unknown_choice", name=Name("dataset"), value=name, choices=names(DATASETS))
     rng = np.random.default_rng(seed)
     point_set = DATASETS[name]
     x, y = point_set.generate(n_points, noise, rng)
@@ -276,7 +278,7 @@ def image_dataset(name: str, train_size: int) -> Dataset:
     """MNIST with the first `train_size` training images (a view, not a copy) and
     always the full 10,000-image test set."""
     if name not in IMAGE_DATASETS:
-        raise KeyError(f"unknown image dataset {name!r}; choose one of: {', '.join(IMAGE_DATASETS)}")
+        raise ConfigError("unknown_choice", name=Name("dataset"), value=name, choices=names(IMAGE_DATASETS))
     x_train, y_train, x_test, y_test = _mnist_normalised()
     return Dataset(x_train[:train_size], y_train[:train_size], x_test, y_test, bounds=None, n_classes=10)
 

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.core.problems import EngineError, Name, Problem
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 # Where MNIST is read from, first match wins: the folder named by this environment variable;
 # the checkout's data/mnist; the copy `pip install` puts in <prefix>/share/nn-playground/mnist.
@@ -55,7 +57,7 @@ DATA_DIR = data_dir()
 IMAGES_MAGIC = 2051  # 0x0803: unsigned bytes, 3 dimensions (count, rows, columns)
 LABELS_MAGIC = 2049  # 0x0801: unsigned bytes, 1 dimension (count)
 UNSIGNED_BYTE = 0x08  # the IDX type code in the magic number's third byte; the only type MNIST uses
-FILE_KINDS = {IMAGES_MAGIC: "IDX image file", LABELS_MAGIC: "IDX label file"}
+FILE_KINDS = {IMAGES_MAGIC: Problem("idx_images"), LABELS_MAGIC: Problem("idx_labels")}  # "an IDX image file"
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,9 @@ DOWNLOAD_CHUNK_BYTES = 64 * 1024
 Progress = Callable[[str, int, int | None], None]
 
 
-class MnistError(Exception):
-    """An MNIST file is missing, corrupt or could not be downloaded; the message names it."""
+class MnistError(EngineError):
+    """An MNIST file is missing, corrupt or could not be downloaded; the message names it, and
+    `problem` is the same message as a code and parameters (the MNIST page says it in Korean too)."""
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: comparing arrays elementwise has no single truth value
@@ -123,20 +126,20 @@ def parse_idx(raw: bytes, expected_magic: int) -> np.ndarray:
     """
     if expected_magic >> 8 != UNSIGNED_BYTE:
         raise ValueError(f"only unsigned-byte IDX files can be parsed; magic {expected_magic} is another type")
-    kind = FILE_KINDS.get(expected_magic, f"IDX file with magic {expected_magic}")
+    kind = FILE_KINDS.get(expected_magic) or Problem("idx_other", {"magic": expected_magic})
     if len(raw) < 4:
-        raise MnistError(f"too short to be an {kind} ({len(raw)} bytes)")
+        raise MnistError("idx_too_short", kind=kind, size=len(raw))
     magic = int.from_bytes(raw[:4], "big")
     if magic != expected_magic:
-        raise MnistError(f"not an {kind} (magic {magic}, expected {expected_magic})")
+        raise MnistError("idx_wrong_magic", kind=kind, magic=magic, expected=expected_magic)
     n_dims = magic & 0xFF
     header_bytes = 4 + 4 * n_dims
     if len(raw) < header_bytes:
-        raise MnistError(f"too short to be an {kind} ({len(raw)} bytes, the header alone needs {header_bytes})")
+        raise MnistError("idx_header_too_short", kind=kind, size=len(raw), needed=header_bytes)
     shape = tuple(int(size) for size in np.frombuffer(raw, dtype=">u4", count=n_dims, offset=4))
     expected_bytes = header_bytes + math.prod(shape)
     if len(raw) != expected_bytes:
-        raise MnistError(f"the wrong size for its header: {len(raw)} bytes, but shape {shape} needs {expected_bytes}")
+        raise MnistError("idx_wrong_size", size=len(raw), shape=Name(str(shape)), needed=expected_bytes)
     return np.frombuffer(raw, dtype=np.uint8, offset=header_bytes).reshape(shape)
 
 
@@ -147,13 +150,13 @@ def _read_idx_gz(path: Path, idx_file: IdxFile) -> np.ndarray:
         raw = gzip.decompress(path.read_bytes())
     except OSError as error:
         if isinstance(error, gzip.BadGzipFile):
-            raise MnistError(f"corrupt (not a valid gzip file: {error})") from None
-        raise MnistError(f"unreadable ({error.strerror or error})") from None
+            raise MnistError("gzip_invalid", reason=Name(str(error))) from None
+        raise MnistError("unreadable", reason=Name(error.strerror or str(error))) from None
     except (EOFError, zlib.error) as error:
-        raise MnistError(f"corrupt (not a complete gzip file: {error})") from None
+        raise MnistError("gzip_incomplete", reason=Name(str(error))) from None
     array = parse_idx(raw, idx_file.magic)
     if hashlib.sha256(raw).hexdigest() != idx_file.sha256:
-        raise MnistError("corrupt (SHA-256 mismatch)")
+        raise MnistError("checksum_mismatch")
     return array
 
 
@@ -165,11 +168,12 @@ def shown(path: Path) -> str:
         return str(path)
 
 
-def _download_hint(root: Path) -> str:
+def _download_command(root: Path) -> Name:
+    """The command that fetches MNIST into `root`."""
     command = "python -m engine download-mnist"
     if root.resolve() != DATA_DIR:
         command += f" --dir {shlex.quote(str(root))}"
-    return f"run `{command}` to fetch it"
+    return Name(command)
 
 
 def load_mnist(root: Path = DATA_DIR) -> Mnist:
@@ -184,14 +188,15 @@ def load_mnist(root: Path = DATA_DIR) -> Mnist:
     for idx_file in MNIST_FILES.values():
         path = root / idx_file.name
         if not path.is_file():
-            raise MnistError(f"{shown(path)} is missing; {_download_hint(root)}")
+            raise MnistError("mnist_missing", file=Name(shown(path)), command=_download_command(root))
     arrays = {}
     for field, idx_file in MNIST_FILES.items():
         path = root / idx_file.name
         try:
             arrays[field] = _read_idx_gz(path, idx_file)
         except MnistError as error:
-            raise MnistError(f"{shown(path)} is {error}; {_download_hint(root)}") from None
+            raise MnistError("mnist_damaged", file=Name(shown(path)), problem=error.problem,
+                             command=_download_command(root)) from None
     # int64, the label type torch's losses take, like the labels of the 2-D datasets.
     for field in ("train_labels", "test_labels"):
         arrays[field] = arrays[field].astype(np.int64)
@@ -222,7 +227,7 @@ def _fetch(url: str, destination: Path, report: Callable[[int, int | None], None
             done += len(chunk)
             report(done, total)
     if total is not None and done != total:
-        raise MnistError(f"the transfer stopped after {done} of {total} bytes")
+        raise MnistError("transfer_stopped", done=done, total=total)
 
 
 def _fetch_verified(url: str, path: Path, idx_file: IdxFile, progress: Progress | None) -> None:
@@ -236,7 +241,7 @@ def _fetch_verified(url: str, path: Path, idx_file: IdxFile, progress: Progress 
         try:
             _read_idx_gz(temp, idx_file)
         except MnistError as error:
-            raise MnistError(f"served a file that is {error}") from None
+            raise MnistError("served_bad_file", problem=error.problem) from None
         temp.chmod(0o644)  # mkstemp makes files private (0600); a server may run as another user
         os.replace(temp, path)
     finally:
@@ -282,7 +287,7 @@ def download_mnist(
             except (OSError, HTTPException, ValueError, MnistError) as error:
                 failures.append(f"{url}: {one_line(error)}")
         else:
-            tried = "; ".join(failures) if failures else "no mirrors given"
-            raise MnistError(f"could not download {idx_file.name} into {shown(root)} ({tried})")
+            tried = Name("; ".join(failures)) if failures else Problem("no_mirrors")
+            raise MnistError("download_failed", file=Name(idx_file.name), folder=Name(shown(root)), tried=tried)
         downloaded.append(idx_file.name)
     return downloaded

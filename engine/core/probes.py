@@ -40,11 +40,14 @@ def shared_tensor(array: np.ndarray) -> Tensor:
 @dataclass(frozen=True)
 class Network:
     """A model with its output head and its inputs: what turns raw examples (2D points or
-    images) into answers. `features` are a 2D network's input features (None for images)."""
+    images) into answers. `features` are a 2D network's input features (None for images);
+    `eval_batch`, the examples per forward pass when evaluating many (fewer for a big CNN, so
+    its activations stay small)."""
 
     model: nn.Module
     head: Head
     features: tuple[str, ...] | None = None
+    eval_batch: int = EVAL_BATCH
 
     def inputs(self, x: np.ndarray | Tensor) -> Tensor:
         """What the model is fed for raw examples `x`."""
@@ -56,7 +59,7 @@ class Network:
         """The model's raw outputs for model inputs, in evaluation mode (no dropout), in batches."""
         self.model.eval()
         try:
-            return torch.cat([self.model(inputs[i : i + EVAL_BATCH]) for i in range(0, len(inputs), EVAL_BATCH)])
+            return torch.cat([self.model(inputs[i : i + self.eval_batch]) for i in range(0, len(inputs), self.eval_batch)])
         finally:
             self.model.train()
 

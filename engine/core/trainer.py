@@ -16,18 +16,22 @@ it never raises, and the loop trains it no further.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Generator
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor
 
 from engine.core.config import FIELDS, RunConfig
-from engine.core.datasets import Dataset, image_dataset, input_features, make_dataset
+from engine.core.cost import forward_work
+from engine.core.datasets import REGRESSION, Dataset, image_dataset, input_features, make_dataset
 from engine.core.heads import head_for
+from engine.core.history import History, thin
 from engine.core.models import build_model
 from engine.core.optimizers import make_optimizer
-from engine.core.probes import Network, grad_norms, shared_tensor
+from engine.core.probes import EVAL_BATCH, Network, grad_norms, shared_tensor
+from engine.core.problems import Name, Problem
 
 # Offset between the seed of the weights/dropout and that of the batch order, so the two
 # random streams differ while both follow the run's one seed.
@@ -36,6 +40,9 @@ _SHUFFLE_SEED_OFFSET = 1_000_003
 # for 2D points); larger ones (MNIST) report the running mean over the steps since the
 # last snapshot instead, as training loops usually do.
 FULL_EVAL_LIMIT = 5_000
+# Multiply-adds per part of a large evaluation (about 50 ms on one core): the parts bound the
+# memory a big CNN's activations take, and a live page evaluates one part per slice of time.
+EVAL_PART_WORK = 10**9
 
 
 def make_data(config: RunConfig) -> Dataset:
@@ -63,21 +70,6 @@ class Metrics:
     test_acc: float
 
 
-@dataclass
-class History:
-    """What a run has recorded. `batch_loss` has one entry per step (the loss of that
-    step's mini-batch); the other lists have one entry per snapshot."""
-
-    steps: list[int] = field(default_factory=list)
-    epochs: list[float] = field(default_factory=list)
-    train_loss: list[float] = field(default_factory=list)
-    test_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    test_acc: list[float] = field(default_factory=list)
-    grad_norms: list[list[float]] = field(default_factory=list)  # per snapshot: input layer first
-    batch_loss: list[float] = field(default_factory=list)
-
-
 class Trainer:
     """Trains one network on one dataset, step by step, recording as it goes.
 
@@ -95,11 +87,12 @@ class Trainer:
         self._x_train, self._x_test = (shared_tensor(network_inputs(config, x)) for x in (self.data.x_train, self.data.x_test))
         self._y_train, self._y_test = shared_tensor(self.data.y_train), shared_tensor(self.data.y_test)
         self.exact_train_metrics = len(self._y_train) <= FULL_EVAL_LIMIT
-        if self.exact_train_metrics:  # one forward pass evaluates both sets; a copy only small data can afford
+        if not config.images:  # one forward pass evaluates both sets; a copy only small data can afford
             self._x_all = torch.cat([self._x_train, self._x_test])
         self._t_train = self.head.targets(self._y_train)
         self._t_test = self.head.targets(self._y_test)
         self._set_batch_size(config)
+        self.eval_batch = max(1, min(EVAL_BATCH, EVAL_PART_WORK // max(1, forward_work(config))))
         self.reset()
 
     @property
@@ -147,7 +140,8 @@ class Trainer:
         self.examples_seen = 0
         self._running = torch.zeros(3)  # since the last snapshot: summed loss, correct, examples
         self.diverged = False
-        self.message = ""
+        self.problem: Problem | None = None  # why the run diverged, see `_mark_diverged`
+        self.test_probabilities: tuple[int, np.ndarray] | None = None  # (step, probabilities), see `evaluation`
         self._shuffle = torch.Generator().manual_seed(c.seed + _SHUFFLE_SEED_OFFSET)
         self._order = torch.arange(len(self._y_train))
         self._cursor = len(self._order)  # forces a shuffle on the first step
@@ -188,45 +182,76 @@ class Trainer:
 
     def _mark_diverged(self, loss: float) -> None:
         self.diverged = True
-        what = "NaN" if math.isnan(loss) else "infinite"
         lr = self.config.learning_rate
-        self.message = (
-            f"Training diverged at step {self.step}: the loss became {what}. "
-            f"The learning rate {lr:g} is too high for {self.config.optimizer}; "
-            f"try about {lr / 10:g}."
-        )
+        what = Problem("loss_nan" if math.isnan(loss) else "loss_infinite")
+        self.problem = Problem("diverged", {"step": self.step, "what": what, "lr": lr,
+                                            "optimizer": Name(self.config.optimizer), "suggestion": lr / 10})
+
+    @property
+    def message(self) -> str:
+        """Why the run stopped, in English ("" while it trains); a page says `problem` in its language."""
+        return str(self.problem) if self.problem else ""
 
     @property
     def network(self) -> Network:
         """The model with its head and input features, for the probes (engine.core.probes)."""
-        return Network(self.model, self.head, None if self.config.images else self.config.features)
+        return Network(self.model, self.head, None if self.config.images else self.config.features, self.eval_batch)
 
-    @torch.inference_mode()
     def evaluate(self) -> Metrics:
         """Loss and accuracy on the whole test set and on the training set, without
         dropout; for a large training set, the running mean since the last snapshot."""
+        parts = self.evaluation()
+        while True:
+            try:
+                next(parts)
+            except StopIteration as done:
+                return done.value
+
+    def evaluation(self) -> Generator[float, None, Metrics]:
+        """`evaluate` in parts of at most `eval_batch` test examples: yields the share done
+        after each part and returns the `Metrics`, so a live page can spread a big test set
+        over many slices of time (the run must not train until it is done). The test set's
+        class probabilities are kept in `test_probabilities` (classifiers on images)."""
         def loss_and_accuracy(logits: Tensor, targets: Tensor) -> list[Tensor]:
             return [self.head.loss(logits, targets), self.head.accuracy(logits, targets)]
 
-        if self.exact_train_metrics:
-            logits = self.network.logits(self._x_all)
+        network = self.network
+        if not self.config.images:  # 2D points (small, by the caps): both sets in one pass
+            logits = network.logits(self._x_all)
             n_train = len(self._y_train)
             train = loss_and_accuracy(logits[:n_train], self._t_train)
             test = loss_and_accuracy(logits[n_train:], self._t_test)
         else:
-            test = loss_and_accuracy(self.network.logits(self._x_test), self._t_test)
+            sets = [(self._x_test, self._t_test)] + ([(self._x_train, self._t_train)] if self.exact_train_metrics else [])
+            n_total, done, results, probabilities = sum(len(x) for x, _ in sets), 0, [], []
+            for x, targets in sets:
+                totals = torch.zeros(2)
+                for start in range(0, len(x), self.eval_batch):
+                    logits = network.logits(x[start : start + self.eval_batch])
+                    part = targets[start : start + self.eval_batch]
+                    with torch.inference_mode():
+                        totals += torch.stack(loss_and_accuracy(logits, part)) * len(part)
+                        if x is self._x_test and self.data.task != REGRESSION:
+                            probabilities.append(self.head.class_probabilities(logits))
+                    done += len(part)
+                    yield done / n_total
+                results.append(list(totals / len(x)))
+            if probabilities:
+                self.test_probabilities = (self.step, torch.cat(probabilities).numpy())
+            test = results[0]
             total_loss, correct, seen = self._running
-            train = [total_loss / seen, correct / seen] if seen > 0 else test
+            train = results[1] if self.exact_train_metrics else [total_loss / seen, correct / seen] if seen > 0 else test
         figures = torch.stack([train[0], test[0], train[1], test[1]])
         return Metrics(*figures.tolist())
 
-    def record(self) -> None:
-        """Append a snapshot of the current step to the history, unless it has one. A
+    def record(self, metrics: Metrics | None = None) -> None:
+        """Append a snapshot of the current step to the history, unless it has one (with
+        `metrics` if the caller has evaluated this step already, see `evaluation`). A
         whole-set loss that is not finite marks the run as diverged too: a squared error can
         overflow on the whole set one step before it does on a mini-batch."""
         if self.history.steps[-1:] == [self.step]:
             return
-        metrics = self.evaluate()
+        metrics = metrics or self.evaluate()
         self._running.zero_()
         h = self.history
         h.steps.append(self.step)
@@ -236,6 +261,7 @@ class Trainer:
         h.train_acc.append(metrics.train_acc)
         h.test_acc.append(metrics.test_acc)
         h.grad_norms.append(grad_norms(self.model).tolist())
+        thin(h)
         bad = [loss for loss in (metrics.train_loss, metrics.test_loss) if not math.isfinite(loss)]
         if bad and not self.diverged:
             self._mark_diverged(bad[0])

@@ -86,7 +86,7 @@ def _parsed(link_class: Any, query: Mapping[str, str]) -> Any:
     a warning would mean the page runs something other than the lesson says."""
     parsed, warnings = link_class.from_query(query)
     if warnings:
-        raise LessonError(f"{link_class.__name__} does not read the lesson's query cleanly: {'; '.join(warnings)}")
+        raise LessonError(f"{link_class.__name__} does not read the lesson's query cleanly: {'; '.join(map(str, warnings))}")
     return parsed
 
 

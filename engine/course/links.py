@@ -6,8 +6,9 @@ add a few of their own, defined here so that the pages (which read and write the
 bar) and the lessons (which build the same runs to check their claims) agree.
 
 Parsing is lenient, as for shared links: a bad value is replaced by the default and
-reported in the returned warnings, never raised. Values equal to their defaults are left
-out of a link, so links stay short.
+reported in the returned warnings (`Problem`s, which a page says in its language), never
+raised; the 2D page and Compare fall back to 2D data when a link names images. Values equal
+to their defaults are left out of a link, so links stay short.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.core.config import FIELDS, ConfigError, RunConfig, parse_value
+from engine.core.config import FIELDS, MIN_TRAIN_IMAGES, ConfigError, RunConfig, parse_value, unknown_settings
+from engine.core.cost import check_click, check_comparison, max_epochs, max_train_images
 from engine.core.optimizers import OPTIMIZERS
+from engine.core.problems import Name, Names, Problem, names
 from engine.experiments.compare import ALIGNS, MAX_RUNS, Comparison
 from engine.experiments.race import SURFACES
 
@@ -36,26 +39,46 @@ def _number(value: float) -> str:
     return short if float(short) == value else repr(value)
 
 
+def _whole(text: str) -> int:
+    """A link's whole number; ConfigError (not Python's own ValueError) for anything else."""
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError("parse_whole_number", value=text) from None
+
+
+def _real(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ConfigError("parse_number", value=text) from None
+
+
+def _given(query: Mapping[str, str], keys: Sequence[str]) -> Names:
+    """The link's `key=value` pairs for `keys`, as a warning names them."""
+    return Names(Problem("key_value", {"key": Name(key), "value": query[key]}) for key in keys if key in query)
+
+
 # ---------------------------------------------------------------- one codec, driven by a table per page
 
-Warn = Callable[[str], None]
+Warn = Callable[[Problem], None]
 
 
 @dataclass(frozen=True)
 class Param:
     """One setting of a page's link, as a row of that page's table (`PARAMS`): the URL keys it
     is read from; `read(query, link, warn)`, the link with this setting taken from the query
-    (it raises ConfigError or ValueError for a value it cannot take; `warn` reports a part it
-    left out); `write(link)`, the setting's keys and texts, empty when it is the default;
-    `kept(link)`, what is used instead when the query's value cannot be."""
+    (it raises ConfigError for a value it cannot take; `warn` reports a part it left out);
+    `write(link)`, the setting's keys and texts, empty when it is the default; `kept(link)`,
+    what is used instead when the query's value cannot be."""
 
     keys: tuple[str, ...]
     read: Callable[[Mapping[str, str], Any, Warn], Any]
     write: Callable[[Any], dict[str, str]]
-    kept: Callable[[Any], str]
+    kept: Callable[[Any], Problem]
 
 
-def read_params(link: Any, params: Sequence[Param], query: Mapping[str, str], warnings: list[str]) -> Any:
+def read_params(link: Any, params: Sequence[Param], query: Mapping[str, str], warnings: list[Problem]) -> Any:
     """`link` with every row of `params` read from `query` in order, leniently: a value that
     cannot be used keeps what `link` had and adds a warning."""
     for param in params:
@@ -63,9 +86,9 @@ def read_params(link: Any, params: Sequence[Param], query: Mapping[str, str], wa
             continue
         try:
             link = param.read(query, link, warnings.append)
-        except (ConfigError, ValueError) as error:
-            given = ", ".join(f"{key}={query[key]!r}" for key in param.keys if key in query)
-            warnings.append(f"{given} is not valid ({error}); {param.kept(link)}")
+        except ConfigError as error:
+            warnings.append(Problem("link_value_invalid", {"given": _given(query, param.keys), "problem": error.problem,
+                                                           "kept": param.kept(link)}))
     return link
 
 
@@ -78,23 +101,48 @@ def _own_keys(params: Sequence[Param]) -> set[str]:
     return {key for param in params for key in param.keys}
 
 
-def _config(query: Mapping[str, str], params: Sequence[Param]) -> tuple[RunConfig, list[str]]:
+def _config(query: Mapping[str, str], params: Sequence[Param]) -> tuple[RunConfig, list[Problem]]:
     """The run config in a link (RunConfig's own table: its fields), the page's own keys left out."""
     own = _own_keys(params)
     return RunConfig.from_query({name: value for name, value in query.items() if name not in own})
 
 
+def _on_2d_data(query: Mapping[str, str], code: str) -> tuple[RunConfig, list[Problem]]:
+    """`RunConfig.from_query(query)` for a page that trains on 2D points: a link naming image
+    data is read again without its dataset (the default 2D one), warning with `code` first;
+    settings that only images allow (a cnn, wide layers) then warn on their own."""
+    config, warnings = RunConfig.from_query(query)
+    if not config.images:
+        return config, warnings
+    config, warnings = RunConfig.from_query({name: value for name, value in query.items() if name != "dataset"})
+    return config, [Problem(code, {"dataset": query["dataset"], "default": Name(config.dataset)}), *warnings]
+
+
+def playground_config(query: Mapping[str, str]) -> tuple[RunConfig, list[Problem]]:
+    """The 2D page's link: a `RunConfig` on 2D points, and what of the link could not be used
+    (a link to image data, `dataset=mnist`, falls back to the default 2D dataset with a warning)."""
+    return _on_2d_data(query, "playground_images")
+
+
+def no_settings(query: Mapping[str, str]) -> list[Problem]:
+    """The warnings for a link to a page with no settings of its own (Lessons, Backprop by
+    hand): one naming every key, if there are any."""
+    return unknown_settings(query, ())
+
+
 def _compared(base: RunConfig, vary: str, value: str) -> object:
-    """A compared value parsed; raises ConfigError if the base config cannot take it."""
+    """A compared value parsed; raises ConfigError if the base config cannot take it, or if it
+    makes the run one on images (Compare draws decision boundaries: 2D points only)."""
     parsed = parse_value(vary, value)
-    base.replace(**{vary: parsed})
+    if base.replace(**{vary: parsed}).images:
+        raise ConfigError("compare_2d_only")
     return parsed
 
 
 @dataclass(frozen=True)
 class CompareLink:
-    """Compare: a base config, the setting varied and its values (text forms, as in a link),
-    seeds per run, and whether runs keep together by steps or by epochs."""
+    """Compare: a base config on 2D points, the setting varied and its values (text forms, as
+    in a link), seeds per run, and whether runs keep together by steps or by epochs."""
 
     base: RunConfig = field(default_factory=RunConfig)
     vary: str = "activation"
@@ -103,25 +151,29 @@ class CompareLink:
     align: str = "steps"
 
     def __post_init__(self) -> None:
+        if self.base.images:
+            raise ConfigError("compare_2d_only")
         if self.vary not in FIELDS:
-            raise ConfigError(f"unknown setting {self.vary!r} to vary; choose one of: {', '.join(FIELDS)}")
+            raise ConfigError("compare_unknown_vary", value=self.vary, choices=names(FIELDS))
         object.__setattr__(self, "values", tuple(self.values))
         if not 2 <= len(self.values) <= MAX_RUNS:
-            raise ConfigError(f"compare 2 to {MAX_RUNS} values, got {len(self.values)}")
+            raise ConfigError("compare_count", high=MAX_RUNS, name=Name(self.vary), count=len(self.values))
         parsed = [_compared(self.base, self.vary, value) for value in self.values]
         if len(set(parsed)) < len(parsed):
-            raise ConfigError(f"the values to compare must differ, got {VALUES_SEPARATOR.join(self.values)!r}")
+            raise ConfigError("compare_same", values=VALUES_SEPARATOR.join(self.values))
         if self.seeds not in SEEDS:
-            raise ConfigError(f"seeds must be {', '.join(map(str, SEEDS[:-1]))} or {SEEDS[-1]}, got {self.seeds!r}")
+            raise ConfigError("one_of", name=Name("seeds"), choices=names(SEEDS), value=self.seeds)
         if self.align not in ALIGNS:
-            raise ConfigError(f"align must be one of: {', '.join(ALIGNS)}; got {self.align!r}")
+            raise ConfigError("one_of", name=Name("align"), choices=names(ALIGNS), value=self.align)
+        check_comparison([self.base.replace(**{self.vary: value}) for value in parsed], self.seeds)
 
     def to_query(self) -> dict[str, str]:
         return {**self.base.to_query(), **write_params(self, COMPARE_PARAMS)}
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> tuple[CompareLink, list[str]]:
-        base, warnings = _config(query, COMPARE_PARAMS)
+    def from_query(cls, query: Mapping[str, str]) -> tuple[CompareLink, list[Problem]]:
+        own = _own_keys(COMPARE_PARAMS)
+        base, warnings = _on_2d_data({name: value for name, value in query.items() if name not in own}, "compare_images")
         return read_params(cls(base=base), COMPARE_PARAMS, query, warnings), warnings
 
     def comparison(self) -> Comparison:
@@ -131,18 +183,22 @@ class CompareLink:
 
 def _read_variation(query: Mapping[str, str], link: CompareLink, warn: Warn) -> CompareLink:
     """The link varying the query's setting over its values; a value the base cannot take is
-    left out (with a warning), and a repeated value counts once."""
+    left out (with a warning), and a repeated value counts once. More values than Compare
+    runs is an error at once, so a link cannot make the page try thousands."""
     vary = query.get("vary", link.vary)
     if vary not in FIELDS:
-        raise ConfigError(f"{vary!r} is not a setting")
+        raise ConfigError("compare_not_a_setting", value=vary)
     if "values" not in query:
-        raise ConfigError(f"vary={vary!r} needs values to compare (values=a|b)")
+        raise ConfigError("compare_needs_values", value=vary)
+    texts = query["values"].split(VALUES_SEPARATOR)
+    if len(texts) > MAX_RUNS:
+        raise ConfigError("compare_count", high=MAX_RUNS, name=Name(vary), count=len(texts))
     chosen: dict[object, str] = {}  # parsed value -> its text form
-    for value in query["values"].split(VALUES_SEPARATOR):
+    for value in texts:
         try:
             chosen.setdefault(_compared(link.base, vary, value), value)
         except ConfigError as error:
-            warn(f"{vary}={value!r} cannot be compared ({error}); left out")
+            warn(Problem("compare_value_left_out", {"name": Name(vary), "value": value, "problem": error.problem}))
     return replace(link, vary=vary, values=tuple(chosen.values()))
 
 
@@ -154,13 +210,14 @@ def _write_variation(link: CompareLink) -> dict[str, str]:
 
 # Compare's own settings, beside its base config's (RunConfig's fields).
 COMPARE_PARAMS = (
-    Param(("vary", "values"), _read_variation, _write_variation, lambda link: f"varying {link.vary}"),
-    Param(("seeds",), lambda query, link, warn: replace(link, seeds=int(query["seeds"])),
+    Param(("vary", "values"), _read_variation, _write_variation,
+          lambda link: Problem("kept_variation", {"name": Name(link.vary)})),
+    Param(("seeds",), lambda query, link, warn: replace(link, seeds=_whole(query["seeds"])),
           lambda link: {} if link.seeds == CompareLink.seeds else {"seeds": str(link.seeds)},
-          lambda link: f"using {link.seeds}"),
+          lambda link: Problem("kept_value", {"value": link.seeds})),
     Param(("align",), lambda query, link, warn: replace(link, align=query["align"]),
           lambda link: {} if link.align == CompareLink.align else {"align": link.align},
-          lambda link: f"using {link.align}"),
+          lambda link: Problem("kept_value", {"value": Name(link.align)})),
 )
 
 
@@ -177,7 +234,7 @@ class RaceLink:
 
     def __post_init__(self) -> None:
         if self.surface not in SURFACES:
-            raise ConfigError(f"unknown surface {self.surface!r}; choose one of: {', '.join(SURFACES)}")
+            raise ConfigError("unknown_choice", name=Name("surface"), value=self.surface, choices=names(SURFACES))
         surface = SURFACES[self.surface]
         object.__setattr__(self, "start", tuple(float(v) for v in (surface.start if self.start is None else self.start)))
         object.__setattr__(self, "steps", surface.steps if self.steps is None else self.steps)
@@ -185,17 +242,16 @@ class RaceLink:
         (x_low, x_high), (y_low, y_high) = surface.bounds
         x, y = self.start
         if not (x_low <= x <= x_high and y_low <= y <= y_high):  # also False for NaN
-            raise ConfigError(f"the start must be on the map: x from {x_low:g} to {x_high:g}, y from {y_low:g} to "
-                              f"{y_high:g}; got ({x:g}, {y:g})")
+            raise ConfigError("race_start_off_map", x_low=x_low, x_high=x_high, y_low=y_low, y_high=y_high, x=x, y=y)
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) or not (
                 MIN_RACE_STEPS <= self.steps <= MAX_RACE_STEPS):
-            raise ConfigError(f"steps must be a whole number from {MIN_RACE_STEPS} to {MAX_RACE_STEPS}, got {self.steps!r}")
+            raise ConfigError("whole_range", name=Name("steps"), low=MIN_RACE_STEPS, high=MAX_RACE_STEPS, value=self.steps)
         unknown = [name for name in self.rates if name not in OPTIMIZERS]
         if unknown or not self.rates:
-            raise ConfigError(f"choose one or more optimizers from: {', '.join(OPTIMIZERS)}")
+            raise ConfigError("race_optimizers", choices=names(OPTIMIZERS))
         for name, rate in self.rates.items():
             if not MIN_RATE <= rate <= MAX_RATE:
-                raise ConfigError(f"the learning rate for {name} must be from {MIN_RATE:g} to {MAX_RATE:g}, got {rate!r}")
+                raise ConfigError("race_rate", name=Name(name), low=MIN_RATE, high=MAX_RATE, value=rate)
 
     def own_rate(self, name: str) -> float:
         """The rate `name` races at unless a link says otherwise: the surface's, else its default."""
@@ -205,37 +261,36 @@ class RaceLink:
         return write_params(self, RACE_PARAMS)
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> tuple[RaceLink, list[str]]:
-        own = _own_keys(RACE_PARAMS)
-        warnings = [f"unknown setting {name!r} ignored" for name in query
-                    if name not in own and name.removeprefix("lr_") not in OPTIMIZERS]
+    def from_query(cls, query: Mapping[str, str]) -> tuple[RaceLink, list[Problem]]:
+        warnings = unknown_settings(query, _own_keys(RACE_PARAMS))
         return read_params(cls(), RACE_PARAMS, query, warnings), warnings
 
 
 def _read_start(query: Mapping[str, str], link: RaceLink, warn: Warn) -> RaceLink:
     if "x" not in query or "y" not in query:
-        raise ConfigError("a start point needs both x and y")
-    return replace(link, start=(float(query["x"]), float(query["y"])))
+        raise ConfigError("race_start_needs_xy")
+    return replace(link, start=(_real(query["x"]), _real(query["y"])))
 
 
 def _read_rates(query: Mapping[str, str], link: RaceLink, warn: Warn) -> RaceLink:
     """The racing optimizers (`opt`, default: the surface's own) at their rates (`lr_<name>`,
-    default: the surface's rate for it); an unknown optimizer or a bad rate is left out."""
-    names = [name for name in query["opt"].split(",") if name] if "opt" in query else list(link.rates)
+    default: the surface's rate for it); unknown optimizers (one warning) or a bad rate are left out."""
+    named = [name for name in query["opt"].split(",") if name] if "opt" in query else list(link.rates)
+    unknown = [name for name in named if name not in OPTIMIZERS]
+    if unknown:
+        warn(Problem("race_optimizers_left_out", {"names": Names(unknown)}))
     rates = {}
-    for name in names:
-        if name not in OPTIMIZERS:
-            warn(f"optimizer {name!r} is not known; left out")
-            continue
+    for name in (name for name in named if name in OPTIMIZERS):
         rates[name] = link.own_rate(name)
-        text = query.get(f"lr_{name}")
-        if text is not None:
+        key = f"lr_{name}"
+        if key in query:
             try:
-                rates[name] = replace(link, rates={name: float(text)}).rates[name]
-            except (ValueError, ConfigError) as error:
-                warn(f"lr_{name}={text!r} is not valid ({error}); using {rates[name]:g}")
+                rates[name] = replace(link, rates={name: _real(query[key])}).rates[name]
+            except ConfigError as error:
+                warn(Problem("link_value_invalid", {"given": _given(query, (key,)), "problem": error.problem,
+                                                    "kept": Problem("kept_value", {"value": rates[name]})}))
     if not rates:
-        raise ConfigError("no optimizer to race")
+        raise ConfigError("race_no_optimizer")
     return replace(link, rates=rates)
 
 
@@ -248,16 +303,16 @@ def _write_rates(link: RaceLink) -> dict[str, str]:
 RACE_PARAMS = (
     Param(("surface",), lambda query, link, warn: RaceLink(query["surface"]),
           lambda link: {} if link.surface == DEFAULT_SURFACE else {"surface": link.surface},
-          lambda link: f"using {link.surface}"),
+          lambda link: Problem("kept_value", {"value": Name(link.surface)})),
     Param(("x", "y"), _read_start,
           lambda link: {} if link.start == tuple(SURFACES[link.surface].start)
           else {"x": _number(link.start[0]), "y": _number(link.start[1])},
-          lambda link: "using the surface's own start point"),
-    Param(("steps",), lambda query, link, warn: replace(link, steps=int(query["steps"])),
+          lambda link: Problem("kept_own_start")),
+    Param(("steps",), lambda query, link, warn: replace(link, steps=_whole(query["steps"])),
           lambda link: {} if link.steps == SURFACES[link.surface].steps else {"steps": str(link.steps)},
-          lambda link: f"using {link.steps}"),
+          lambda link: Problem("kept_value", {"value": link.steps})),
     Param(("opt", *(f"lr_{name}" for name in OPTIMIZERS)), _read_rates, _write_rates,
-          lambda link: "using the surface's own optimizers"),
+          lambda link: Problem("kept_own_optimizers")),
 )
 
 
@@ -270,24 +325,49 @@ class MnistLink:
 
     def __post_init__(self) -> None:
         if not self.config.images:
-            raise ConfigError(f"the MNIST lab needs image data, not {self.config.dataset!r}")
-        if not 1 <= self.epochs <= MAX_EPOCHS:
-            raise ConfigError(f"epochs must be from 1 to {MAX_EPOCHS}, got {self.epochs}")
+            raise ConfigError("mnist_needs_images", dataset=self.config.dataset)
+        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or not 1 <= self.epochs <= MAX_EPOCHS:
+            raise ConfigError("whole_range", name=Name("epochs"), low=1, high=MAX_EPOCHS, value=self.epochs)
+        check_click(self.config, self.epochs)  # what one Train click costs a shared server
 
     def to_query(self) -> dict[str, str]:
         return {**self.config.to_query(), **write_params(self, MNIST_PARAMS)}
 
     @classmethod
-    def from_query(cls, query: Mapping[str, str]) -> tuple[MnistLink, list[str]]:
+    def from_query(cls, query: Mapping[str, str]) -> tuple[MnistLink, list[Problem]]:
         config, warnings = _config({"dataset": "mnist", **query}, MNIST_PARAMS)
-        if not config.images:
-            warnings.append(f"dataset={config.dataset!r} is not image data; using mnist")
-            config = config.replace(dataset="mnist")
-        return read_params(cls(config), MNIST_PARAMS, query, warnings), warnings
+        if not config.images:  # read again on images, so that settings only images allow still apply
+            config, warnings = _config({**query, "dataset": "mnist"}, MNIST_PARAMS)
+            warnings.insert(0, Problem("mnist_not_images", {"dataset": query["dataset"], "default": Name(config.dataset)}))
+        return read_params(cls(_within_one_click(config, warnings)), MNIST_PARAMS, query, warnings), warnings
+
+
+def _within_one_click(config: RunConfig, warnings: list[Problem]) -> RunConfig:
+    """`config`, with fewer training images if one epoch of it costs more than one click may
+    ask for (or the lab's default network if even the fewest images do)."""
+    if max_epochs(config) >= 1:
+        return config
+    images = max_train_images(config) // 100 * 100
+    if images >= MIN_TRAIN_IMAGES:
+        warnings.append(Problem("train_size_clamped", {"value": config.train_size, "used": images}))
+        return config.replace(train_size=images)
+    default = MnistLink().config
+    warnings.append(Problem("mnist_too_big", {"default": Name(default.model)}))
+    return default
+
+
+def _read_epochs(query: Mapping[str, str], link: MnistLink, warn: Warn) -> MnistLink:
+    """The epochs of one Train click; more than the cap allows for this network are clamped, with a warning."""
+    epochs = _whole(query["epochs"])
+    most = max_epochs(link.config)
+    if 1 <= most < epochs <= MAX_EPOCHS:
+        warn(Problem("epochs_clamped", {"value": epochs, "used": most}))
+        epochs = most
+    return replace(link, epochs=epochs)
 
 
 # The lab's own setting, beside its config's; `epochs` is always in the link (the Train button's label).
 MNIST_PARAMS = (
-    Param(("epochs",), lambda query, link, warn: replace(link, epochs=int(query["epochs"])),
-          lambda link: {"epochs": str(link.epochs)}, lambda link: f"using {link.epochs}"),
+    Param(("epochs",), _read_epochs,
+          lambda link: {"epochs": str(link.epochs)}, lambda link: Problem("kept_value", {"value": link.epochs})),
 )

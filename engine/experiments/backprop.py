@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.core.config import MAX_LEARNING_RATE, ConfigError
+from engine.core.problems import Name
 
 # float64: the numbers are compared to four decimals and to finite differences, and a
 # neuron this small costs nothing either way.
@@ -42,9 +43,12 @@ MAX_PASSES = 100  # enough to watch the loss fall; a page recomputes them all on
 Phase = Literal["forward", "backward", "update"]
 
 
-def _check(ok: bool, message: str) -> None:
+def _check(ok: bool, code: str, **params: object) -> None:
+    """Raise ConfigError(code, **params) unless `ok`; a `name` is one of the example's own names."""
     if not ok:
-        raise ConfigError(message)
+        if "name" in params:
+            params["name"] = Name(params["name"])
+        raise ConfigError(code, **params)
 
 
 def _is_number(value: object) -> bool:
@@ -66,12 +70,11 @@ class WorkedExample:
         for name in ("x1", "x2", "w1", "w2"):
             value = getattr(self, name)
             _check(_is_number(value) and abs(value) <= MAX_ABS_VALUE,
-                   f"{name} must be a number between {-MAX_ABS_VALUE:g} and {MAX_ABS_VALUE:g}, got {value!r}")
+                   "number_between", name=name, low=-MAX_ABS_VALUE, high=MAX_ABS_VALUE, value=value)
         # σ only reaches values between 0 and 1, so a target outside them can never be met.
-        _check(_is_number(self.target) and 0 <= self.target <= 1,
-               f"target must be a number between 0 and 1 (what a sigmoid can output), got {self.target!r}")
+        _check(_is_number(self.target) and 0 <= self.target <= 1, "target_range", value=self.target)
         _check(_is_number(self.learning_rate) and 0 < self.learning_rate <= MAX_LEARNING_RATE,
-               f"learning_rate must be > 0 and <= {MAX_LEARNING_RATE:g}, got {self.learning_rate!r}")
+               "above_zero_at_most", name="learning_rate", high=MAX_LEARNING_RATE, value=self.learning_rate)
 
     def replace(self, **changes: float) -> WorkedExample:
         """A copy with some values changed (validated again)."""
@@ -190,7 +193,8 @@ def train_again(previous: BackpropPass) -> BackpropPass:
 
 def passes(example: WorkedExample, count: int) -> list[BackpropPass]:
     """`count` passes in a row from `example`: the first, then each from the last one's weights."""
-    _check(isinstance(count, int) and 1 <= count <= MAX_PASSES, f"count must be 1 to {MAX_PASSES}, got {count!r}")
+    _check(isinstance(count, int) and 1 <= count <= MAX_PASSES, "whole_range", name="count", low=1, high=MAX_PASSES,
+           value=count)
     history = [backprop_pass(example)]
     while len(history) < count:
         history.append(train_again(history[-1]))

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.core.config import FIELDS, ConfigError, RunConfig, format_value, parse_value
+from engine.core.problems import Name, names
 from engine.core.trainer import Trainer, make_data
 from engine.experiments.seeds import SeedsTrainer
 
@@ -64,18 +65,18 @@ class Comparison:
 
     def __init__(self, base: RunConfig, field: str, values: Sequence[Any], n_seeds: int = 1, align: str = "steps") -> None:
         if field not in FIELDS:
-            raise ConfigError(f"unknown setting {field!r}; choose one of: {', '.join(FIELDS)}")
+            raise ConfigError("compare_unknown_vary", value=field, choices=names(FIELDS))
         if not 2 <= len(values) <= MAX_RUNS:
-            raise ConfigError(f"compare 2 to {MAX_RUNS} values of {field}, got {len(values)}")
+            raise ConfigError("compare_count", high=MAX_RUNS, name=Name(field), count=len(values))
         if align not in ALIGNS:
-            raise ConfigError(f"align must be one of: {', '.join(ALIGNS)}; got {align!r}")
+            raise ConfigError("one_of", name=Name("align"), choices=names(ALIGNS), value=align)
         self.base, self.field, self.align = base, field, align
         self.values = [parse_value(field, value) for value in values]
         configs = [base.replace(**{field: value}) for value in self.values]
         shared = None if field in DATA_FIELDS or base.images else make_data(base)
         self.runs = [Trainer(config, data=shared) for config in configs]
         if n_seeds > 1 and base.images:
-            raise ConfigError("many seeds at once is for 2D data")
+            raise ConfigError("seeds_2d_only")
         self.seed_runs = [SeedsTrainer(run.config, n_seeds, data=run.data) for run in self.runs] if n_seeds > 1 else []
 
     @property

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from engine.core.optimizers import OPTIMIZERS, make_optimizer
+from engine.core.problems import ConfigError, Name, Names, names
 
 LossFunction = Callable[[torch.Tensor], torch.Tensor]
 
@@ -154,7 +155,7 @@ def _surface(surface: str | Surface) -> Surface:
     if isinstance(surface, Surface):
         return surface
     if surface not in SURFACES:
-        raise ValueError(f"unknown surface {surface!r}; choose one of {', '.join(SURFACES)}")
+        raise ConfigError("unknown_choice", name=Name("surface"), value=surface, choices=names(SURFACES))
     return SURFACES[surface]
 
 
@@ -165,13 +166,12 @@ def _escaped(x: float, y: float, loss: float) -> bool:
 
 
 def _start_point(start: tuple[float, float]) -> tuple[float, float]:
-    message = f"start must be two finite numbers (x, y) between -{ESCAPE_RADIUS:g} and {ESCAPE_RADIUS:g}, got {start!r}"
     try:
         x, y = (float(value) for value in start)
     except (TypeError, ValueError):
-        raise ValueError(message) from None
+        raise ConfigError("race_start", radius=ESCAPE_RADIUS, value=start) from None
     if _escaped(x, y, 0.0):
-        raise ValueError(message)
+        raise ConfigError("race_start", radius=ESCAPE_RADIUS, value=start)
     return x, y
 
 
@@ -207,23 +207,25 @@ def race(
 
     `optimizers` maps optimizer name -> learning rate (default: the surface's `rates`, all
     eight); `start` and `steps` default to the surface's own. Returns a `Trajectory` per
-    optimizer, in the order given. Raises `ValueError` for an unknown surface or optimizer,
-    a learning rate that is not a positive number, steps outside 1..MAX_STEPS, or a start
-    that is not two finite numbers within ESCAPE_RADIUS of the origin.
+    optimizer, in the order given. Raises `ConfigError` (a ValueError) for an unknown surface
+    or optimizer, a learning rate that is not a positive number, steps outside 1..MAX_STEPS,
+    or a start that is not two finite numbers within ESCAPE_RADIUS of the origin.
     """
     surface = _surface(surface)
     rates = dict(surface.rates if optimizers is None else optimizers)
     steps = surface.steps if steps is None else steps
 
     unknown = [name for name in rates if name not in OPTIMIZERS]
-    if unknown or not rates:
-        raise ValueError(f"unknown optimizer(s) {unknown or 'none given'}; choose from {', '.join(OPTIMIZERS)}")
+    if unknown:
+        raise ConfigError("race_unknown_optimizers", names=Names(unknown), choices=names(OPTIMIZERS))
+    if not rates:
+        raise ConfigError("race_optimizers", choices=names(OPTIMIZERS))
     for name, learning_rate in rates.items():
         if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real) or not (
                 math.isfinite(learning_rate) and learning_rate > 0):
-            raise ValueError(f"the learning rate for {name} must be a positive number, got {learning_rate!r}")
+            raise ConfigError("race_positive_rate", name=Name(name), value=learning_rate)
     if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 1 <= steps <= MAX_STEPS:
-        raise ValueError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}")
+        raise ConfigError("whole_range", name=Name("steps"), low=1, high=MAX_STEPS, value=steps)
     start = _start_point(surface.start if start is None else start)
 
     return {name: _run(surface.function, name, float(rate), start, int(steps)) for name, rate in rates.items()}
@@ -239,7 +241,7 @@ def surface_grid(surface: str | Surface, resolution: int = 200) -> tuple[np.ndar
     """
     surface = _surface(surface)
     if resolution < 2:
-        raise ValueError(f"resolution must be at least 2, got {resolution}")
+        raise ConfigError("at_least", name=Name("resolution"), low=2, value=resolution)
     (x_min, x_max), (y_min, y_max) = surface.bounds
     xs = torch.linspace(x_min, x_max, resolution, dtype=DTYPE)
     ys = torch.linspace(y_min, y_max, resolution, dtype=DTYPE)

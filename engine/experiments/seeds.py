@@ -27,6 +27,7 @@ from torch import Tensor, nn
 from engine.core.config import RunConfig
 from engine.core.datasets import Dataset
 from engine.core.heads import head_for
+from engine.core.history import LossSeries, thin
 from engine.core.models import ACTIVATIONS, MLP, build_model
 from engine.core.optimizers import make_optimizer
 from engine.core.trainer import _SHUFFLE_SEED_OFFSET, make_data, network_inputs
@@ -44,12 +45,14 @@ class SeedsHistory:
     train_acc: list[np.ndarray] = field(default_factory=list)
     test_acc: list[np.ndarray] = field(default_factory=list)
     grad_norms: list[np.ndarray] = field(default_factory=list)  # per snapshot: (K, layers)
-    _batch_losses: list[Tensor] = field(default_factory=list)
+    losses: LossSeries = field(default_factory=LossSeries)  # per step: each seed's mini-batch loss (bounded)
 
     @property
     def batch_loss(self) -> np.ndarray:
-        """Each step's mini-batch loss per seed, shape (steps, K)."""
-        return torch.stack(self._batch_losses).numpy() if self._batch_losses else np.zeros((0, 0))
+        """The mini-batch loss per seed, shape (points, K): one point per step until the run
+        is long, then each point the mean of `losses.stride` steps (see LossSeries)."""
+        values = self.losses.values()
+        return values if len(values) else np.zeros((0, 0))
 
 
 class SeedsTrainer:
@@ -139,7 +142,7 @@ class SeedsTrainer:
         losses.sum().backward()  # each seed's weights get the gradient of its own loss
         self.optimizer.step()
         self.step += 1
-        self.history._batch_losses.append(losses.detach())
+        self.history.losses.append(losses.detach().numpy().copy())
         self.diverged_seeds |= ~torch.isfinite(losses.detach()).numpy()
 
     @property
@@ -170,6 +173,7 @@ class SeedsTrainer:
         for name, values in figures.items():
             getattr(h, name).append(values)
         h.grad_norms.append(self.grad_norms())
+        thin(h)
 
 
 def spread(values: np.ndarray) -> dict[str, float]:

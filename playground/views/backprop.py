@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine.core.config import MAX_LEARNING_RATE, ConfigError
+from engine.course.links import no_settings
 from engine.experiments.backprop import (
     COURSE_EXAMPLE,
     MAX_ABS_VALUE,
@@ -27,6 +28,7 @@ from engine.experiments.backprop import (
 )
 from playground import lesson_panel, palette, urls, viewer
 from playground.i18n import t
+from playground.problems import say
 from playground.viewer import Viewer
 
 PAGE = "backprop"
@@ -272,15 +274,16 @@ def page() -> None:
     _restore_numbers()
     if urls.load_requested(PAGE) or "backprop.visited" not in state:  # first visit, or opened from a lesson
         state["backprop.visited"] = True
-        urls.loaded(PAGE, None, [])
+        urls.loaded(PAGE, dict(state[NUMBERS]), no_settings(urls.page_query()))  # the page has no settings in links
     if not viewer.presenting():
         st.title(t("backprop.title"))
         st.markdown(t("backprop.intro"))
+    urls.follow(PAGE, dict(state[NUMBERS]), {})  # a link's problems, until the student changes a number
     _number_inputs()
     try:
         history = passes(_example_from_state(), int(state["backprop.pass"]) + 1)
     except ConfigError as error:
-        st.error(t("backprop.bad_numbers", error=error))
+        st.error(t("backprop.bad_numbers", error=say(error)))
         return
     backprop, total = history[-1], len(history[-1].steps)
     shown = min(int(state["backprop.shown"]), total)

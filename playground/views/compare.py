@@ -14,7 +14,7 @@ import streamlit as st
 
 from engine.core.config import ConfigError, RunConfig, format_value, parse_value
 from engine.core.datasets import DATASETS
-from engine.core.loop import Budget, train
+from engine.core.loop import train
 from engine.core.models import ACTIVATIONS, INITS
 from engine.core.optimizers import OPTIMIZERS
 from engine.core.probes import decision_grid, grad_norms, layer_names
@@ -22,7 +22,8 @@ from engine.course.links import SEEDS, CompareLink
 from engine.experiments.compare import ALIGNS, Comparison, snapshot_epochs
 from playground import controls, figures, labels, lesson_panel, urls, viewer
 from playground.i18n import t
-from playground.sessions import MAX_STEPS_PER_TICK
+from playground.problems import say
+from playground.sessions import MAX_STEPS_PER_TICK, Job, cpu_budget
 
 PAGE = "compare"
 STATE = "compare.state"  # this session's `CompareState`; the other "compare.*" keys are widgets'
@@ -59,6 +60,7 @@ class CompareState:
     comparison: Comparison | None = None
     built_from: CompareLink | None = None  # the settings `comparison` was built from
     playing: bool = False
+    job: Job | None = None  # lock-steps a button asked for ("+1 epoch"), trained by the ticks
     values_field: str | None = None  # the setting the values widget currently offers values of
 
 
@@ -94,18 +96,6 @@ def _among(field: str, values: list[str], options: list[str]) -> list[str]:
     return [by_meaning[meaning] for meaning in (parse_value(field, value) for value in values) if meaning in by_meaning]
 
 
-def _on_2d_data(link: CompareLink, warnings: list[str]) -> CompareLink:
-    """The link on 2D data: Compare's sidebar offers no image data."""
-    if not link.base.images:
-        return link
-    default = RunConfig()
-    warnings.append(t("compare.link_images", dataset=link.base.dataset, default=labels.DATASETS[default.dataset]))
-    try:
-        return CompareLink(default, link.vary, link.values, link.seeds, link.align)
-    except ConfigError:
-        return CompareLink(default)
-
-
 def _load(link: CompareLink) -> None:
     """Put the link's variation, seeds and alignment into the widgets (before they are drawn)."""
     state = st.session_state
@@ -124,7 +114,6 @@ def _load_settings() -> None:
     state = st.session_state
     if urls.load_requested(PAGE) or (_state() is None and controls.key("dataset") not in state):
         link, warnings = CompareLink.from_query(urls.page_query())
-        link = _on_2d_data(link, warnings)
         controls.load_config(link.base)
         _load(link)
         urls.loaded(PAGE, link, warnings)
@@ -146,10 +135,10 @@ def _comparison(kept: CompareState) -> Comparison | None:
         try:
             comparison = kept.link.comparison()
         except ConfigError as error:
-            st.error(t("compare.cannot_compare", error=error))
+            st.error(t("compare.cannot_compare", error=say(error)))
             return None
         comparison.record()
-        kept.comparison, kept.built_from, kept.playing = comparison, kept.link, False
+        kept.comparison, kept.built_from, kept.playing, kept.job = comparison, kept.link, False, None
     return kept.comparison
 
 
@@ -217,7 +206,7 @@ def _variation(base: RunConfig) -> CompareLink | None:
     try:
         return CompareLink(base, field, tuple(values), seeds, align)
     except ConfigError as error:
-        st.error(t("compare.cannot_compare", error=error))
+        st.error(t("compare.cannot_compare", error=say(error)))
         return None
 
 
@@ -238,7 +227,7 @@ def page() -> None:
         try:
             link = CompareLink(base, saved.vary, saved.values, saved.seeds, saved.align)
         except ConfigError as error:
-            st.error(t("compare.cannot_compare", error=error))
+            st.error(t("compare.cannot_compare", error=say(error)))
             return
     else:
         link = _variation(base)
@@ -252,24 +241,28 @@ def page() -> None:
     by_epochs = comparison.align == "epochs"
     lesson_panel.show(PAGE, progress=math.floor(comparison.epoch + 1e-9) if by_epochs else comparison.step)
     run_labels = [_run_label(link.vary, value) for value in link.values]
-    playing = kept.playing
+    playing = kept.playing or kept.job is not None
     widths = [1.6, 1.6, 1.6, 1.6, 2] if viewer.presenting() else [1.1, 1.1, 1.1, 1.1, 2.2]
     play, step, epoch, reset, view = st.columns(widths, vertical_alignment="bottom")
     play.button(t("compare.pause") if playing else t("compare.play"), key="compare.play", type="primary",
                 width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:",
-                on_click=lambda: setattr(kept, "playing", not playing))
+                on_click=lambda: (setattr(kept, "playing", not playing), setattr(kept, "job", None)))
 
     def advance(epochs: int = 0) -> None:
-        """One lock-step, or with `epochs` that many more passes over the data."""
-        kept.playing = False
-        train(comparison, comparison.steps_for_epochs(epochs) if epochs else 1)
+        """One lock-step now, or with `epochs` that many more passes over the data, trained by the ticks."""
+        kept.playing, kept.job = False, None
+        if epochs:
+            kept.job = Job(comparison.steps_for_epochs(epochs))
+        else:
+            train(comparison, 1)
 
     step.button(t("compare.step"), key="compare.step", width="stretch", on_click=advance,
                 help=t("compare.step_help_epochs") if by_epochs else t("compare.step_help_steps"))
     epoch.button(t("compare.epoch"), key="compare.epoch", width="stretch", on_click=advance,
                  args=(1,), help=t("compare.epoch_help"))
     reset.button(t("compare.reset"), key="compare.reset", icon=":material/restart_alt:", width="stretch",
-                 on_click=lambda: (comparison.reset(), comparison.record(), setattr(kept, "playing", False)))
+                 on_click=lambda: (comparison.reset(), comparison.record(), setattr(kept, "playing", False),
+                                   setattr(kept, "job", None)))
     if viewer.presenting():
         show_test, log_loss = state.get("compare.show_test", True), state.get("compare.log_loss", False)
     else:
@@ -279,8 +272,13 @@ def page() -> None:
 
     @st.fragment(run_every=TICK_SECONDS if playing else None)
     def live() -> None:
-        if kept.playing:
-            train(comparison, MAX_STEPS_PER_TICK, Budget(TRAIN_SECONDS_PER_TICK))
+        if kept.job is not None:
+            if kept.job.run(comparison, TRAIN_SECONDS_PER_TICK):
+                kept.job = None
+                st.rerun()  # done: the buttons show Play again
+            st.progress(kept.job.fraction, text=t("compare.job_progress", done=kept.job.done, total=kept.job.total))
+        elif kept.playing:
+            train(comparison, MAX_STEPS_PER_TICK, cpu_budget(TRAIN_SECONDS_PER_TICK))
             if comparison.diverged:
                 kept.playing = False
                 st.rerun()

@@ -7,16 +7,25 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from engine.course.lessons import LESSONS
-from playground import lesson_panel, viewer
+from engine.course.links import no_settings
+from playground import lesson_panel, urls, viewer
 from playground.i18n import t
 from playground.pages import PAGES
 
 COLUMNS = 3
+PAGE = "lessons"
 
+
+def _link_warnings() -> None:
+    """This page has no settings: a link's keys (and a `lesson`, which belongs on its own page)
+    are said once and taken out of the address bar."""
+    urls.show_link_warnings([*no_settings(urls.page_query()), *urls.lesson_problems(PAGE)])
+    urls.set_page_query({})
 
 
 def page() -> None:
     st.title(t("lessons.title"))
+    _link_warnings()
     if not viewer.presenting():
         st.caption(t("lessons.intro"))
     lessons = list(LESSONS.values())

@@ -13,9 +13,11 @@ from typing import Any
 import streamlit as st
 
 from engine.core.config import MAX_SEED, ConfigError, RunConfig, format_value, parse_value
+from engine.core.cost import check_click, max_epochs
 from engine.core.datasets import normalise, unnormalise
 from engine.core.digits import to_mnist
 from engine.core.metrics import confusion_matrix, mistakes, per_class_accuracy
+from engine.core.mnist_data import MnistError
 from engine.core.models import ACTIVATIONS, MODELS
 from engine.core.optimizers import OPTIMIZERS
 from engine.core.probes import class_probabilities, feature_maps, grad_norms, layer_names
@@ -24,6 +26,7 @@ from engine.course.presets import MNIST_PRESETS
 from playground import figures, labels, lesson_panel, urls, viewer
 from playground.components.draw_digit import draw_digit
 from playground.i18n import t
+from playground.problems import say
 from playground.sessions import TICK_SECONDS, MnistSession
 
 PAGE = "mnist"
@@ -32,6 +35,8 @@ PRESET = "mnist.preset"
 # The settings as last drawn, with the preset they came from: Streamlit drops widget values
 # while the student is on another page, and these bring them back.
 SAVED = "mnist.saved"
+QUEUE_SECONDS = 2.0  # how often a session waiting for its turn asks
+EPOCHS_LIMIT = "mnist.epochs_limit"  # the most epochs one click may train with the current settings
 # Choices offered by the widgets; a value from a link that is not among them is added.
 TRAIN_SIZES = [1_000, 10_000, 60_000]
 BATCH_SIZES = [16, 32, 64, 128, 256]
@@ -134,28 +139,46 @@ def _sidebar() -> MnistLink | None:
         st.number_input(labels.FIELDS["seed"], 0, MAX_SEED, key=_key("seed"))
     try:
         values = {name: parse_value(name, state[_key(name)]) for name in FIELDS}
-        link = MnistLink(base.replace(**values), int(state[_key("epochs")]))
+        config = base.replace(**values)
+        check_click(config, 1)
+        # One click trains at most what the server's cap allows: the epochs box offers no more.
+        state[EPOCHS_LIMIT] = min(MAX_EPOCHS, max_epochs(config))
+        state[_key("epochs")] = min(int(state[_key("epochs")]), state[EPOCHS_LIMIT])
+        link = MnistLink(config, int(state[_key("epochs")]))
     except ConfigError as error:
-        st.sidebar.error(t("mnist.invalid", error=error))
+        st.sidebar.error(t("mnist.invalid", error=say(error)))
         return None
     state[SAVED] = (link, state[PRESET])
     return link
 
 
-def _session(config: RunConfig) -> MnistSession:
+def _session(config: RunConfig) -> MnistSession | None:
+    """This session's run of `config` (a new one when the settings change); None, after saying
+    why, if the MNIST files cannot be read."""
     session: MnistSession | None = st.session_state.get(STATE)
     if session is None or session.config != config:
         if session is not None:
+            session.close()  # its place in the server's queue goes to the next student
             st.toast(t("mnist.run.settings_changed"))
-        with st.spinner(t("mnist.run.loading")):
-            session = MnistSession(config)
+        try:
+            with st.spinner(t("mnist.run.loading")):
+                session = MnistSession(config)
+        except MnistError as error:
+            st.session_state.pop(STATE, None)
+            st.error(t("mnist.data_error", error=say(error)), icon=":material/error:")
+            return None
         st.session_state[STATE] = session
     return session
 
 
 def _progress(session: MnistSession) -> None:
     trainer = session.trainer
-    if session.training:
+    ahead, wait = session.queue.place(session)
+    if session.busy and ahead > 0:
+        st.info(t("mnist.run.queued", ahead=ahead, wait=wait), icon=":material/hourglass_top:")
+    elif session.evaluating:
+        st.progress(session.evaluated, text=t("mnist.run.measuring", done=session.evaluated))
+    elif session.training:
         done = trainer.step % trainer.steps_per_epoch / trainer.steps_per_epoch
         epoch = min(int(trainer.epoch) + 1, session.target_epochs)
         eta = session.seconds_left
@@ -163,7 +186,7 @@ def _progress(session: MnistSession) -> None:
                   speed=session.images_per_second, eta=eta)
                 if math.isfinite(eta) else t("mnist.run.starting", epoch=epoch, epochs=session.target_epochs))
         st.progress(done, text=text)
-    elif trainer.step:
+    elif trainer.step and trainer.history.steps:
         st.success(t("mnist.run.trained", epochs=trainer.epoch, images=trainer.examples_seen,
                      seconds=session.train_seconds, accuracy=trainer.history.test_acc[-1]))
 
@@ -171,7 +194,8 @@ def _progress(session: MnistSession) -> None:
 def _curves(session: MnistSession) -> None:
     trainer, h = session.trainer, session.trainer.history
     left, right = st.columns(2)
-    left.plotly_chart(figures.loss_figure(h.batch_loss, trainer.steps_per_epoch, h.epochs, h.test_loss, view=viewer.current()),
+    left.plotly_chart(figures.loss_figure(h.batch_loss.steps(), h.batch_loss.values(), trainer.steps_per_epoch, h.epochs,
+                                          h.test_loss, view=viewer.current()),
                       width="stretch", key="mnist.loss")
     right.plotly_chart(figures.accuracy_figure(h.epochs, h.train_acc, h.test_acc, view=viewer.current()), width="stretch",
                        key="mnist.accuracy")
@@ -183,6 +207,9 @@ def _curves(session: MnistSession) -> None:
 def _mistakes_tab(session: MnistSession) -> None:
     data = session.trainer.data
     probabilities = session.test_probabilities()
+    if probabilities is None:
+        st.info(t("mnist.run.train_first"))
+        return
     matrix = confusion_matrix(data.y_test, probabilities.argmax(axis=1), 10)
     left, right = st.columns([3, 2])
     left.plotly_chart(figures.confusion_figure(matrix, view=viewer.current()), width="stretch", key="mnist.confusion")
@@ -204,9 +231,10 @@ def _inside_tab(session: MnistSession) -> None:
     left, right = st.columns([1, 3])
     left.image(unnormalise(data.x_test[index, 0]), width=140, clamp=True,
                caption=t("mnist.inside.true_digit", digit=data.y_test[index]))
-    right.plotly_chart(figures.probabilities_figure(session.test_probabilities()[index], int(data.y_test[index]),
-                                                    view=viewer.current()),
-                       width="stretch", key="mnist.probabilities")
+    probabilities = session.test_probabilities()
+    if probabilities is not None:
+        right.plotly_chart(figures.probabilities_figure(probabilities[index], int(data.y_test[index]), view=viewer.current()),
+                           width="stretch", key="mnist.probabilities")
     model = trainer.model
     if not hasattr(model, "feature_maps"):
         st.info(t("mnist.inside.no_feature_maps", model=labels.FIELDS["model"], cnn=t("mnist.model.cnn")))
@@ -252,35 +280,43 @@ def page() -> None:
         return
     urls.follow(PAGE, link, link.to_query())  # the address bar always links to these settings
     session = _session(link.config)
+    if session is None:
+        return
     lesson_panel.show(PAGE, progress=int(session.trainer.epoch + 1e-9))
     train, stop, reset, epochs = st.columns([1.3, 1, 1, 2], vertical_alignment="bottom")
-    epochs_wanted = int(epochs.number_input(t("mnist.run.epochs"), 1, MAX_EPOCHS, key=_key("epochs")))
+    limit = st.session_state[EPOCHS_LIMIT]
+    epochs_wanted = int(epochs.number_input(t("mnist.run.epochs"), 1, limit, key=_key("epochs"),
+                                            help=t("mnist.run.epochs_capped", epochs=limit) if limit < MAX_EPOCHS else None))
     train.button(t("mnist.run.train_one") if epochs_wanted == 1 else t("mnist.run.train_many", epochs=epochs_wanted),
                  key="mnist.train", type="primary", icon=":material/play_arrow:",
-                 disabled=session.training or session.trainer.diverged, width="stretch",
+                 disabled=session.busy or session.trainer.diverged, width="stretch",
                  on_click=lambda: session.start(epochs_wanted))
     stop.button(t("mnist.run.stop"), key="mnist.stop", icon=":material/stop:", disabled=not session.training,
                 width="stretch", on_click=session.stop)
     reset.button(t("mnist.run.reset"), key="mnist.reset", icon=":material/restart_alt:", width="stretch",
-                 on_click=lambda: st.session_state.pop(STATE, None))
+                 on_click=lambda: (session.close(), st.session_state.pop(STATE, None)))
     if session.trainer.diverged:
-        st.error(t("mnist.run.diverged", message=session.trainer.message))
+        st.error(t("mnist.run.diverged", message=say(session.trainer.problem)))
 
-    @st.fragment(run_every=TICK_SECONDS if session.training else None)
+    waiting = session.busy and session.queue.place(session)[0] > 0
+
+    # While waiting its turn, the page asks less often: 30 waiting students cost the server little.
+    @st.fragment(run_every=(QUEUE_SECONDS if waiting else TICK_SECONDS) if session.busy else None)
     def live() -> None:
-        was_training = session.training
-        if session.training:
-            session.tick()
+        was_busy = session.busy
+        session.tick()
+        if waiting and session.queue.place(session)[0] == 0:
+            st.rerun()  # its turn: tick at the training pace
         _progress(session)
-        if session.trainer.history.steps or session.training:
+        if session.trainer.history.steps or session.busy:
             _curves(session)
         else:
             st.info(t("mnist.run.press_train"))
-        if was_training and not session.training:
+        if was_busy and not session.busy:
             st.rerun()  # finished: draw the analysis below with the trained network
 
     live()
-    if session.training:
+    if session.busy:
         st.caption(t("mnist.run.analysis_after"))
         return
     mistakes_tab, inside_tab, draw_tab = st.tabs([t("mnist.tab.mistakes"), t("mnist.tab.inside"), t("mnist.tab.draw")])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.core.config import RunConfig
+from engine.course.links import playground_config
 from playground import controls, lesson_panel, urls, viewer
 from playground.components.live_frame import live_frame
 from playground.components.live_view import live_view
 from playground.i18n import t
+from playground.problems import say
 from playground.sessions import FRAME_SECONDS, SPEEDS, RunSession
 
 PAGE = "playground"
@@ -23,7 +24,7 @@ def _speed_label(speed: str) -> str:
 def _session() -> RunSession:
     """This browser session's run; the first visit (or a lesson) takes its settings from the URL."""
     if urls.load_requested(PAGE) or STATE not in st.session_state:  # (the request is always taken)
-        config, warnings = RunConfig.from_query(urls.page_query())
+        config, warnings = playground_config(urls.page_query())
         controls.load_config(config)
         st.session_state[STATE] = RunSession(config)
         urls.loaded(PAGE, config, warnings)
@@ -34,9 +35,9 @@ def _toolbar(session: RunSession) -> tuple[str, bool, bool]:
     presenting = viewer.presenting()
     widths = [1.6, 1.6, 1.6, 1.6, 2] if presenting else [1.6, 1.5, 1.5, 1.7, 1.8, 1.8]
     play, step, epoch, reset, *rest = st.columns(widths, vertical_alignment="bottom")
-    if session.playing:
+    if session.busy:
         play.button(t("playground.pause"), key="pause", icon=":material/pause:", type="primary", width="stretch",
-                    on_click=lambda: setattr(session, "playing", False))
+                    on_click=session.pause)
     else:
         play.button(t("playground.play"), key="play", icon=":material/play_arrow:", type="primary", width="stretch",
                     on_click=lambda: setattr(session, "playing", True), disabled=session.trainer.diverged)
@@ -75,17 +76,20 @@ def page() -> None:
 
     speed, show_test, log_loss = _toolbar(session)
     if session.trainer.diverged:
-        st.error(t("playground.diverged", message=session.trainer.message))
+        st.error(t("playground.diverged", message=say(session.trainer.problem)))
     elif session.notice and not viewer.presenting():
         st.info(session.notice)
 
-    @st.fragment(run_every=FRAME_SECONDS if session.playing else None)
+    @st.fragment(run_every=FRAME_SECONDS if session.busy else None)
     def live() -> None:
-        if session.playing:
+        if session.busy:
             session.tick(speed)
-            if session.trainer.diverged:
-                session.playing = False
+            if session.trainer.diverged or not session.busy:  # diverged, or a button's epoch is done
+                session.pause()
                 st.rerun()
+        if session.job is not None:
+            st.progress(session.job.fraction, text=t("playground.job_progress", done=session.job.done,
+                                                     total=session.job.total))
         live_view(live_frame(session.trainer, show_test=show_test, log_loss=log_loss), key="playground.live",
                   view=viewer.current())
 

@@ -18,6 +18,7 @@ from engine.course.links import MAX_RACE_STEPS, MAX_RATE, MIN_RACE_STEPS, MIN_RA
 from engine.experiments.race import SURFACES, race, surface_grid
 from playground import figures, labels, lesson_panel, urls, viewer
 from playground.i18n import t
+from playground.problems import say
 
 PAGE = "race"
 SAVED = "race.link"  # the settings, kept while the student is on another page
@@ -73,7 +74,7 @@ def _link() -> RaceLink | None:
         return RaceLink(state["race.surface"], (float(state["race.x"]), float(state["race.y"])), int(state["race.steps"]),
                         rates)
     except ConfigError as error:
-        st.error(t("race.cannot_run", error=error))
+        st.error(t("race.cannot_run", error=say(error)))
         return None
 
 
@@ -121,8 +122,8 @@ def page() -> None:
     try:
         with st.spinner(t("race.racing")):
             trajectories = _race(surface_name, tuple(link.rates.items()), link.start, link.steps)
-    except ValueError as error:
-        st.error(t("race.cannot_run", error=error))
+    except ConfigError as error:
+        st.error(t("race.cannot_run", error=say(error)))
         return
     lesson_panel.show(PAGE, progress=state["race.shown"])
     steps = link.steps

@@ -183,3 +183,29 @@ def test_a_lesson_loads_its_link_over_the_students_settings(open_compare):
     runs = comparison(at).runs
     assert [run.config.batch_size for run in runs] == [10, "full"] and runs[0].config.dataset == "moons"
     assert comparison(at).align == "epochs"
+
+
+def test_a_heavy_epoch_trains_across_ticks_to_its_end_and_pause_stops_it(open_compare):
+    """"+1 epoch" on many seeds of batch 1 is hundreds of lock-steps: the click only asks for
+    them; each tick trains a slice of CPU time, the epoch ends exactly at 1 (not cut short),
+    and Pause stops a second one at once."""
+    at = open_compare({"vary": "batch_size", "values": "1|full", "seeds": "16", "n_points": "1000",
+                       "hidden_sizes": "16,16"})
+    kept = at.session_state["compare.state"]
+    total = comparison(at).steps_for_epochs(1)
+    assert total == 500
+    next(b for b in at.button if b.key == "compare.epoch").click().run()
+    ticks = 1
+    while kept.job is not None and ticks < 500:
+        assert next(b for b in at.button if b.key == "compare.play").label == "Pause"
+        assert 0 < kept.job.done < total
+        at.run()
+        ticks += 1
+    assert kept.job is None and ticks > 1, "the epoch was trained across ticks"
+    assert comparison(at).step == total and comparison(at).runs[0].epoch == pytest.approx(1.0)
+    next(b for b in at.button if b.key == "compare.epoch").click().run()
+    at.button(key="compare.play").click().run()  # Pause
+    stopped = comparison(at).step
+    assert kept.job is None and stopped < 2 * total
+    at.run()
+    assert comparison(at).step == stopped

@@ -10,7 +10,8 @@ from engine.core.models import MODELS
 from engine.core.optimizers import OPTIMIZERS
 from engine.course.links import MnistLink
 from engine.course.presets import MNIST_PRESETS
-from playground import i18n
+from playground import i18n, scheduler
+from playground.scheduler import Queue
 from playground.urls import APP_KEYS
 
 HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -43,7 +44,7 @@ def page_query(at: AppTest) -> dict[str, str]:
 def train_to_the_end(at: AppTest) -> None:
     at.button(key="mnist.train").click().run()
     for _ in range(200):  # AppTest runs the live fragment once per run
-        if not session(at).training:
+        if not session(at).busy:
             break
         at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -217,3 +218,27 @@ def test_changing_the_optimizer_takes_its_default_learning_rate(open_lab):
     at.select_slider(key="mnist.learning_rate").set_value(3e-4).run()
     at.radio(key="mnist.train_size").set_value(1_000).run()
     assert session(at).config.learning_rate == 3e-4  # a chosen rate stays until the optimizer changes
+
+
+def test_two_students_share_one_mnist_queue(open_lab, monkeypatch):
+    """One MNIST training at a time per server process: the second student's waits, with its
+    place shown, and starts when the first one's stops."""
+    monkeypatch.setattr(scheduler, "MNIST_QUEUE", Queue())
+    link = {"model": "cnn", "train_size": "10000", "epochs": "3"}
+    first = open_lab(link)
+    first.button(key="mnist.train").click().run()
+    assert session(first).trainer.step > 0
+    second = open_lab(link)
+    second.button(key="mnist.train").click().run()
+    assert session(second).trainer.step == 0 and session(second).busy
+    assert any("1 run(s) before yours" in info.value for info in second.info)
+    second.run()
+    assert session(second).trainer.step == 0  # still waiting
+    first.button(key="mnist.stop").click().run()
+    for _ in range(100):  # the stopped run's test pass, a slice per run
+        if not session(first).busy:
+            break
+        first.run()
+    assert not session(first).busy and session(first).trainer.history.steps
+    second.run()
+    assert session(second).trainer.step > 0 and not second.info

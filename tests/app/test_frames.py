@@ -5,6 +5,7 @@ import numpy as np
 
 from engine import RunConfig, Trainer
 from engine.core.datasets import FEATURES
+from engine.core.loop import train
 from engine.core.probes import decision_grid, layer_names
 from playground.components.live_frame import (
     MAX_CURVE_POINTS,
@@ -36,7 +37,7 @@ def test_layer_names_run_from_input_to_output():
 
 def test_frame_round_trips_through_bytes_with_boundary_points_and_thumbnails():
     session = RunSession(RunConfig(dataset="xor", hidden_sizes=(4, 3), n_points=100))
-    session.step(25)
+    train(session.trainer, 25)
     header, blobs = unpack(live_frame(session.trainer).to_bytes())
     assert header["status"]["step"] == 25 and 0 <= header["status"]["test_acc"] <= 1
     assert blobs["prob"].shape == (100 * 100,) and blobs["prob"].dtype == np.uint8
@@ -50,7 +51,7 @@ def test_frame_round_trips_through_bytes_with_boundary_points_and_thumbnails():
 
 def test_boundary_levels_match_the_models_probabilities():
     session = RunSession(RunConfig(dataset="circle", hidden_sizes=(8,)))
-    session.step(300)
+    train(session.trainer, 300)
     _, blobs = unpack(live_frame(session.trainer).to_bytes())
     expected = np.round(decision_grid(session.trainer.network, session.trainer.data.bounds, 100).probability.ravel() * 255)
     np.testing.assert_array_equal(blobs["prob"], expected)
@@ -73,7 +74,7 @@ def test_big_networks_show_plain_neurons_instead_of_thumbnails():
 
 def test_a_diverged_run_has_no_nan_in_its_frame():
     session = RunSession(RunConfig(hidden_sizes=(8, 8, 8), activation="linear", optimizer="sgd", learning_rate=50.0))
-    session.step(100)
+    train(session.trainer, 100)
     assert session.trainer.diverged
     header, _ = unpack(live_frame(session.trainer).to_bytes())
     assert header["status"]["diverged"] is True and header["status"]["train_loss"] is None
@@ -143,7 +144,7 @@ def test_two_classes_are_painted_as_before():
 
 def test_three_classes_send_the_most_likely_class_and_its_lead_over_the_runner_up():
     session = RunSession(RunConfig(dataset="three_blobs", hidden_sizes=(8,)))
-    session.step(300)
+    train(session.trainer, 300)
     header, blobs = unpack(live_frame(session.trainer).to_bytes())
     probabilities = decision_grid(session.trainer.network, session.trainer.data.bounds, 100).probability.reshape(-1, 3)
     assert header["task"] == "multiclass" and header["boundary"]["classes"] == 3
@@ -161,7 +162,7 @@ def test_three_classes_send_the_most_likely_class_and_its_lead_over_the_runner_u
 def test_a_diverged_multiclass_run_shows_a_tie_everywhere():
     session = RunSession(RunConfig(dataset="three_blobs", hidden_sizes=(8, 8, 8), activation="linear", optimizer="sgd",
                                    learning_rate=50.0))
-    session.step(100)
+    train(session.trainer, 100)
     assert session.trainer.diverged
     _, blobs = unpack(live_frame(session.trainer).to_bytes())
     assert blobs["margin"].max() == 0
@@ -177,7 +178,7 @@ def test_value_range_is_centred_on_zero_and_covers_every_target():
 
 def test_regression_sends_predicted_values_on_the_targets_scale_and_no_accuracy():
     session = RunSession(RunConfig(dataset="plane", hidden_sizes=(8,)))
-    session.step(300)
+    train(session.trainer, 300)
     data = session.trainer.data
     header, blobs = unpack(live_frame(session.trainer).to_bytes())
     low, high = header["boundary"]["range"]

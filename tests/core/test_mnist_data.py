@@ -104,7 +104,8 @@ def test_parse_idx_rejects_data_shorter_or_longer_than_its_header(extra):
 
 def test_loader_names_the_missing_file_and_how_to_fetch_it(mnist_copy):
     (mnist_copy / "t10k-labels-idx1-ubyte.gz").unlink()
-    with pytest.raises(MnistError, match=r"t10k-labels-idx1-ubyte\.gz is missing; run `python -m engine download-mnist --dir"):
+    missing = r"t10k-labels-idx1-ubyte\.gz is missing; to fetch it, run: python -m engine download-mnist --dir"
+    with pytest.raises(MnistError, match=missing):
         load_mnist(mnist_copy)
 
 

@@ -108,3 +108,23 @@ def test_a_drawn_digit_is_normalised_like_mnist_and_classified():
     np.testing.assert_allclose(normalise(digit[None]), trainer.data.x_test[:1], atol=1e-5)
     probabilities = class_probabilities(trainer.network, normalise(digit[None]))
     assert probabilities.shape == (1, 10) and probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_training_leaves_the_shared_mnist_arrays_unchanged_and_read_only():
+    """Every session of the process trains on the same arrays: a run that wrote to them (an
+    in-place op on a batch, say) would corrupt every other student's data."""
+    import hashlib
+
+    from engine.core.datasets import _mnist_normalised
+
+    def digest() -> list[str]:
+        return [hashlib.sha256(array.tobytes()).hexdigest() for array in _mnist_normalised()]
+
+    before = digest()
+    for model in ("softmax", "cnn"):
+        trainer = Trainer(RunConfig(dataset="mnist", model=model, hidden_sizes=(16,), conv_channels=(4,),
+                                    train_size=300, batch_size=100, dropout=0.2))
+        train(trainer, 6)
+        trainer.record()
+    assert digest() == before
+    assert not any(array.flags.writeable for array in _mnist_normalised())

@@ -60,7 +60,7 @@ def test_many_seeds_per_run_train_in_the_same_lock_step_and_start_with_the_singl
     train(comparison, 10**6, Budget(0.05))
     for run, seeds in zip(comparison.runs, comparison.seed_runs):
         assert seeds.step == run.step and seeds.data is run.data
-        np.testing.assert_allclose(seeds.history.batch_loss[:, 0], run.history.batch_loss, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(seeds.history.batch_loss[:, 0], run.history.batch_loss.values(), rtol=1e-4, atol=1e-6)
 
 
 def test_kept_together_by_epochs_every_run_ends_at_the_same_epoch():

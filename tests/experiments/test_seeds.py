@@ -24,7 +24,7 @@ def test_batched_seeds_give_the_same_losses_as_separate_runs(optimizer):
     batched = SeedsTrainer(config, n_seeds=4)
     train(batched, 60)
     for k, run in enumerate(separate_runs(config, 4, 60)):
-        np.testing.assert_allclose(batched.history.batch_loss[:, k], run.history.batch_loss, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(batched.history.batch_loss[:, k], run.history.batch_loss.values(), rtol=1e-4, atol=1e-6)
         assert run.evaluate().test_acc == pytest.approx(batched.evaluate()["test_acc"][k], abs=1e-6)
 
 
@@ -35,7 +35,7 @@ def test_dropout_masks_and_full_batch_match_separate_runs_too():
         batched = SeedsTrainer(config, n_seeds=3)
         train(batched, 25)
         for k, run in enumerate(separate_runs(config, 3, 25)):
-            np.testing.assert_allclose(batched.history.batch_loss[:, k], run.history.batch_loss, rtol=1e-4, atol=1e-6)
+            np.testing.assert_allclose(batched.history.batch_loss[:, k], run.history.batch_loss.values(), rtol=1e-4, atol=1e-6)
 
 
 def test_each_seed_starts_differently_and_records_its_own_figures():
@@ -64,7 +64,7 @@ def test_three_class_and_regression_heads_match_separate_runs(dataset):
     train(batched, 40)
     figures = batched.evaluate()
     for k, run in enumerate(separate_runs(config, 3, 40)):
-        np.testing.assert_allclose(batched.history.batch_loss[:, k], run.history.batch_loss, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(batched.history.batch_loss[:, k], run.history.batch_loss.values(), rtol=1e-4, atol=1e-6)
         metrics = run.evaluate()
         assert figures["test_loss"][k] == pytest.approx(metrics.test_loss, rel=1e-4)
         if config.task == "regression":
