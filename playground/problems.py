@@ -58,6 +58,8 @@ def _param(value: Any, lang: str | None) -> str:
         return ", ".join(shown + (["…"] if len(value) > listed else []))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _cut(english_value(value), MAX_SHOWN)
+    if isinstance(value, Name) and "/" in value and len(value) > MAX_SHOWN:  # a long path: its end names the file
+        return _code("…" + value[-(MAX_SHOWN - 1):], MAX_SHOWN)
     # Text (given or the engine's own), lists and anything else: as the code it is.
     return _code(str(value) if isinstance(value, (str, Name)) else english_value(value), MAX_SHOWN)
 

@@ -13,6 +13,11 @@ order they asked, with their place and expected start, so every student gets thr
 
 A session that stops ticking (its tab closed, its browser gone) loses its place after
 `LEASE_SECONDS`, and one that is garbage-collected at once: nobody waits for a closed tab.
+
+`ACTIVITY` knows which sessions are playing or training now (each says so on every tick).
+A heavy page (an MNIST training, a comparison whose drawing is costly) takes the whole core
+when it is alone, and at most `HEAVY_SHARE` of it while other students are active, so that a
+student on the 2D page keeps most of their speed beside it.
 """
 
 from __future__ import annotations
@@ -23,9 +28,15 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
-# A job not heard from for this long is dropped (its tab ticks every half second while it
-# trains or waits; background tabs are throttled by browsers to about one tick a second).
+# The running job is dropped when not heard from for this long (its tab ticks every half
+# second; a hidden tab is throttled by the browser, to once a minute after five minutes), so
+# nobody waits behind a closed or forgotten tab; a waiting one keeps its place for WAIT_LEASE_SECONDS.
 LEASE_SECONDS = 15.0
+WAIT_LEASE_SECONDS = 300.0
+# A session that ticked this recently is active.
+ACTIVE_SECONDS = 2.0
+# The share of a core a heavy page takes while others are active.
+HEAVY_SHARE = 0.2
 
 
 @dataclass
@@ -39,15 +50,17 @@ class Queue:
     """Jobs in the order they joined; the first runs, the others wait. Thread-safe: each
     browser session's script runs in its own thread."""
 
-    def __init__(self, lease_seconds: float = LEASE_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
-        self.lease_seconds = lease_seconds
+    def __init__(self, lease_seconds: float = LEASE_SECONDS, wait_lease_seconds: float = WAIT_LEASE_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.lease_seconds, self.wait_lease_seconds = lease_seconds, wait_lease_seconds
         self.clock = clock
         self._entries: list[_Entry] = []
         self._lock = threading.Lock()
 
     def _drop_gone(self) -> None:
         now = self.clock()
-        self._entries = [e for e in self._entries if e.owner() is not None and now - e.seen <= self.lease_seconds]
+        self._entries = [e for i, e in enumerate(self._entries) if e.owner() is not None
+                         and now - e.seen <= (self.lease_seconds if i == 0 else self.wait_lease_seconds)]
 
     def _index(self, owner: object) -> int | None:
         return next((i for i, e in enumerate(self._entries) if e.owner() is owner), None)
@@ -97,4 +110,31 @@ class Queue:
             return len(self._entries)
 
 
+class Activity:
+    """The sessions that ticked in the last `ACTIVE_SECONDS`. Thread-safe."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._seen: dict[int, tuple[weakref.ref, float]] = {}
+        self._lock = threading.Lock()
+
+    def tick(self, owner: object) -> None:
+        """`owner` (a session's run) is playing or training now."""
+        with self._lock:
+            self._seen[id(owner)] = (weakref.ref(owner), self.clock())
+
+    def others(self, owner: object) -> int:
+        """Active sessions besides `owner`."""
+        with self._lock:
+            now = self.clock()
+            self._seen = {key: (ref, seen) for key, (ref, seen) in self._seen.items()
+                          if ref() is not None and now - seen <= ACTIVE_SECONDS}
+            return sum(1 for ref, _ in self._seen.values() if ref() is not owner)
+
+    def share(self, owner: object) -> float:
+        """The share of a core a heavy page of `owner` may take now: all of it alone, else `HEAVY_SHARE`."""
+        return 1.0 if self.others(owner) == 0 else HEAVY_SHARE
+
+
 MNIST_QUEUE = Queue()
+ACTIVITY = Activity()

@@ -91,6 +91,7 @@ class RunSession:
         # A diverged network cannot recover, so even a live setting starts it again.
         if not self.trainer.diverged and self.trainer.apply_live(config):
             self.notice = t("playground.applied_live", changed=", ".join(changed))
+            self.job = None  # "+1 epoch" was counted in the old batch size's steps
         else:
             self._start(config)
             self.job = None
@@ -100,6 +101,8 @@ class RunSession:
         """Train for one frame: a button's job first (as fast as the budget allows), else
         at the given speed while playing; returns the steps taken."""
         before = self.trainer.step
+        if self.busy:
+            scheduler.ACTIVITY.tick(self)
         if self.job is not None:
             if self.job.run(self.trainer, TRAIN_BUDGET_SECONDS):
                 self.job = None
@@ -147,7 +150,7 @@ class MnistSession:
         self.trainer = Trainer(config)
         self.queue = queue if queue is not None else scheduler.MNIST_QUEUE
         self.training = False
-        self.target_epochs = 1
+        self.target_step = 0  # the step the current Train click trains to
         self.train_seconds = 0.0
         self._evaluation: Generator[float, None, Metrics] | None = None
         self.evaluated = 0.0  # share of the test set measured, while `evaluating`
@@ -155,6 +158,11 @@ class MnistSession:
     @property
     def config(self) -> RunConfig:
         return self.trainer.config
+
+    @property
+    def target_epochs(self) -> int:
+        """The epoch the current Train click trains to (rounded up), for the progress text."""
+        return math.ceil(self.target_step / self.trainer.steps_per_epoch - 1e-9)
 
     @property
     def evaluating(self) -> bool:
@@ -168,7 +176,7 @@ class MnistSession:
 
     def start(self, epochs: int) -> None:
         """Train `epochs` more epochs (from where the run is), when it is this session's turn."""
-        self.target_epochs = int(round(self.trainer.epoch)) + epochs
+        self.target_step = self.trainer.step + epochs * self.trainer.steps_per_epoch
         self.training = True
         self.queue.join(self, self.seconds_left_expected())
 
@@ -190,8 +198,13 @@ class MnistSession:
         """Train (or measure) for about `seconds` of CPU if it is this session's turn, never
         past an epoch's end or the target; snapshot each finished epoch; stop at the target
         or on divergence."""
-        if not self.busy or not self.queue.turn(self, self.seconds_left_expected()):
+        if not self.busy:
             return
+        scheduler.ACTIVITY.tick(self)
+        if not self.queue.turn(self, self.seconds_left_expected()):
+            return
+        # Beside other active students, a training takes a smaller share of the core.
+        seconds = min(seconds, scheduler.ACTIVITY.share(self) * TICK_SECONDS)
         trainer = self.trainer
         started = time.thread_time()
         budget = cpu_budget(seconds)
@@ -202,7 +215,7 @@ class MnistSession:
                 if budget.clock() >= deadline:
                     break
                 continue
-            remaining = self.target_epochs * trainer.steps_per_epoch - trainer.step
+            remaining = self.target_step - trainer.step
             to_epoch_end = trainer.steps_per_epoch - trainer.step % trainer.steps_per_epoch
             before, cpu = trainer.step, time.thread_time()
             train(trainer, min(remaining, to_epoch_end), cpu_budget(deadline - budget.clock()),
@@ -231,7 +244,7 @@ class MnistSession:
         except StopIteration as done:
             self._evaluation, self.evaluated = None, 0.0
             trainer.record(done.value)
-            if trainer.step >= self.target_epochs * trainer.steps_per_epoch or trainer.diverged:
+            if trainer.step >= self.target_step or trainer.diverged:
                 self.training = False
 
     @classmethod
@@ -245,7 +258,7 @@ class MnistSession:
         trainer = self.trainer
         if not self.busy:
             return 0.0
-        steps_left = max(0, self.target_epochs * trainer.steps_per_epoch - trainer.step) if self.training else 0
+        steps_left = max(0, self.target_step - trainer.step) if self.training else 0
         epochs_left = math.ceil(steps_left / trainer.steps_per_epoch) + (1 if self.evaluating else 0)
         work = steps_left * step_work(trainer.config) + epochs_left * evaluation_work(trainer.config)
         return work / self.work_rate
@@ -258,7 +271,7 @@ class MnistSession:
     def seconds_left(self) -> float:
         """Estimated training time to the target, from the speed so far."""
         speed = self.images_per_second
-        todo = self.target_epochs * len(self.trainer.data.y_train) - self.trainer.examples_seen
+        todo = (self.target_step - self.trainer.step) * self.trainer.batch_size
         return todo / speed if speed else float("nan")
 
     def test_probabilities(self) -> np.ndarray | None:

@@ -10,9 +10,9 @@ backward pass's two products per layer).
     step_work(config)             # one training step (its whole mini-batch)
     epoch_work(config)            # one pass over the training set, with the test pass after it
 
-On the 2-core server this project targets, one core does about 1e9 multiply-adds per second
-for these shapes (`python -m bench.engine_steps` prints the figure); the caps below are set
-in work, not seconds, so that they mean the same on every machine.
+On the 2-core server this project targets, one core does about 2e10 multiply-adds a second
+in a training step of these shapes (1e10 when evaluating); the caps below are set in work,
+not seconds, so that they mean the same on every machine.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # engine.core.config imports this module
 # Multiply-adds of one example through one layer, times this, is that layer's share of a
 # training step: the forward product and the backward pass's two.
 STEP_FACTOR = 3
+# What one step costs besides its products (Python, the optimizer's update, torch's dispatch:
+# about half a millisecond), in multiply-adds, so a million steps of a tiny network count too.
+STEP_OVERHEAD = 10**7
 IMAGE_CLASSES = 10
 MNIST_TEST_IMAGES = 10_000
 
@@ -92,8 +95,8 @@ def batch_examples(config: RunConfig) -> int:
 
 
 def step_work(config: RunConfig) -> int:
-    """Multiply-adds of one training step."""
-    return STEP_FACTOR * forward_work(config) * batch_examples(config)
+    """Multiply-adds of one training step (with its fixed overhead)."""
+    return STEP_FACTOR * forward_work(config) * batch_examples(config) + STEP_OVERHEAD
 
 
 def evaluation_work(config: RunConfig) -> int:
@@ -124,7 +127,7 @@ def max_epochs(config: RunConfig) -> int:
 
 def max_train_images(config: RunConfig) -> int:
     """The most training images with which one epoch of `config` fits one click's cap (0: none)."""
-    per_image = STEP_FACTOR * forward_work(config)
+    per_image = STEP_FACTOR * forward_work(config) + STEP_OVERHEAD / batch_examples(config)
     return max(0, int((MAX_CLICK_WORK - evaluation_work(config)) // per_image))
 
 

@@ -13,6 +13,7 @@ loaded once per process and shared read-only by every run.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -254,10 +255,19 @@ MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
 IMAGE_DATASETS = {"mnist": "handwritten digits 0-9, 28x28 grey"}
 
 
-@lru_cache(maxsize=1)
+_MNIST_LOCK = threading.Lock()
+
+
 def _mnist_normalised() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """All of MNIST as read-only normalised float32 (n, 1, 28, 28) arrays: one copy per
-    process (about 220 MB), shared by every run."""
+    process (about 220 MB), shared by every run. Loaded once even when a class opens the lab
+    together (each first load takes ~0.75 GB while it decodes)."""
+    with _MNIST_LOCK:
+        return _load_mnist_normalised()
+
+
+@lru_cache(maxsize=1)
+def _load_mnist_normalised() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from engine.core.mnist_data import load_mnist  # here, not at the top: only image runs need the files
 
     mnist = load_mnist()

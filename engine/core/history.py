@@ -6,9 +6,11 @@ kept forever would grow without end (a class of 30 students, a gigabyte an hour)
 - `LossSeries` keeps the per-step mini-batch loss in at most `capacity` points: when full,
   neighbouring points are averaged in pairs and each point covers twice as many steps.
   The curve still spans the whole run, at a resolution that falls as it grows.
-- `thin(history, capacity)` halves a history's snapshots (every other one, the newest always
-  kept) once there are more than `capacity`, so snapshots stay dense near the present and
-  sparse in the past; `History.steps` says which step each one is.
+- Snapshots are kept on a grid: those whose step is a multiple of `spacing`, and the newest.
+  Once more than `capacity` are on the grid, `thin` doubles the spacing (keeping every other
+  one), and `make_room` drops the newest before the next is added unless it is on the grid; so
+  a long run keeps between a half and all of `capacity` snapshots, evenly spread over the whole
+  run. `History.steps` says which step each one is.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-# Points a loss series keeps (between this and half of it once it has thinned), and
-# snapshots a history keeps (between this and twice it once it has thinned).
+# Points a loss series keeps (between half of this and this once it has thinned), and
+# snapshots a history keeps (the same, plus the newest).
 SERIES_CAPACITY = 4096
 SNAPSHOT_CAPACITY = 1024
 
@@ -69,17 +71,32 @@ class LossSeries:
         return iter(self.values())
 
 
-def thin(history: Any, capacity: int | None = None) -> None:
-    """Once `history` (a dataclass whose list fields hold one entry per snapshot, `steps`
-    among them) has more than `capacity` snapshots, keep every other one and the newest."""
+def _keep(history: Any, keep: list[int]) -> None:
+    """Keep the snapshots at indices `keep` in every per-snapshot list of `history`."""
     n = len(history.steps)
-    if n <= (SNAPSHOT_CAPACITY if capacity is None else capacity):
-        return
-    keep = [*range(0, n - 1, 2), n - 1]
     for f in dataclasses.fields(history):
         values = getattr(history, f.name)
         if isinstance(values, list) and len(values) == n:
             setattr(history, f.name, [values[i] for i in keep])
+
+
+def make_room(history: Any) -> None:
+    """Before a new snapshot: drop the newest one unless it is on the grid (it was kept only as the newest)."""
+    if len(history.steps) > 1 and history.steps[-1] % history.spacing:
+        _keep(history, list(range(len(history.steps) - 1)))
+
+
+def thin(history: Any, capacity: int | None = None) -> None:
+    """Once more than `capacity` of `history`'s snapshots (a dataclass whose list fields hold one
+    entry per snapshot, `steps` among them, and whose `spacing` is its grid) are on the grid,
+    double the grid's spacing until no more are; the newest is always kept."""
+    capacity = SNAPSHOT_CAPACITY if capacity is None else capacity
+    steps = history.steps
+    while sum(1 for step in steps[:-1] if step % history.spacing == 0) > capacity:
+        history.spacing *= 2
+    keep = [i for i, step in enumerate(steps[:-1]) if step % history.spacing == 0]
+    if len(keep) < len(steps) - 1:
+        _keep(history, [*keep, len(steps) - 1])
 
 
 @dataclass
@@ -95,3 +112,4 @@ class History:
     test_acc: list[float] = field(default_factory=list)
     grad_norms: list[list[float]] = field(default_factory=list)  # per snapshot: input layer first
     batch_loss: LossSeries = field(default_factory=LossSeries)
+    spacing: int = 1  # snapshots are kept at steps that are multiples of this (and the newest), see `thin`

@@ -27,7 +27,7 @@ from engine.core.config import FIELDS, RunConfig
 from engine.core.cost import forward_work
 from engine.core.datasets import REGRESSION, Dataset, image_dataset, input_features, make_dataset
 from engine.core.heads import head_for
-from engine.core.history import History, thin
+from engine.core.history import History, make_room, thin
 from engine.core.models import build_model
 from engine.core.optimizers import make_optimizer
 from engine.core.probes import EVAL_BATCH, Network, grad_norms, shared_tensor
@@ -254,6 +254,7 @@ class Trainer:
         metrics = metrics or self.evaluate()
         self._running.zero_()
         h = self.history
+        make_room(h)
         h.steps.append(self.step)
         h.epochs.append(self.epoch)
         h.train_loss.append(metrics.train_loss)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.core.config import FIELDS, MIN_TRAIN_IMAGES, ConfigError, RunConfig, parse_value, unknown_settings
+from engine.core.config import FIELDS, MAX_SEED, MIN_TRAIN_IMAGES, ConfigError, RunConfig, parse_value, unknown_settings
 from engine.core.cost import check_click, check_comparison, max_epochs, max_train_images
 from engine.core.optimizers import OPTIMIZERS
 from engine.core.problems import Name, Names, Problem, names
@@ -165,7 +165,12 @@ class CompareLink:
             raise ConfigError("one_of", name=Name("seeds"), choices=names(SEEDS), value=self.seeds)
         if self.align not in ALIGNS:
             raise ConfigError("one_of", name=Name("align"), choices=names(ALIGNS), value=self.align)
-        check_comparison([self.base.replace(**{self.vary: value}) for value in parsed], self.seeds)
+        configs = [self.base.replace(**{self.vary: value}) for value in parsed]
+        highest = max(config.seed for config in configs)
+        if highest + self.seeds - 1 > MAX_SEED:  # each run's seeds are seed..seed+K-1, and each must be a valid seed
+            raise ConfigError("seeds_overflow", n_seeds=self.seeds, seed=highest, max_seed=MAX_SEED,
+                              highest=MAX_SEED - self.seeds + 1)
+        check_comparison(configs, self.seeds)
 
     def to_query(self) -> dict[str, str]:
         return {**self.base.to_query(), **write_params(self, COMPARE_PARAMS)}
@@ -348,9 +353,14 @@ def _within_one_click(config: RunConfig, warnings: list[Problem]) -> RunConfig:
     if max_epochs(config) >= 1:
         return config
     images = max_train_images(config) // 100 * 100
-    if images >= MIN_TRAIN_IMAGES:
-        warnings.append(Problem("train_size_clamped", {"value": config.train_size, "used": images}))
-        return config.replace(train_size=images)
+    while images >= MIN_TRAIN_IMAGES:  # (an epoch's last, partial batch costs a whole step: check the count)
+        try:
+            if max_epochs(smaller := config.replace(train_size=images)) >= 1:
+                warnings.append(Problem("train_size_clamped", {"value": config.train_size, "used": images}))
+                return smaller
+        except ConfigError:  # a full batch of fewer images than before: not this count
+            pass
+        images -= 100
     default = MnistLink().config
     warnings.append(Problem("mnist_too_big", {"default": Name(default.model)}))
     return default

@@ -27,7 +27,7 @@ from torch import Tensor, nn
 from engine.core.config import RunConfig
 from engine.core.datasets import Dataset
 from engine.core.heads import head_for
-from engine.core.history import LossSeries, thin
+from engine.core.history import LossSeries, make_room, thin
 from engine.core.models import ACTIVATIONS, MLP, build_model
 from engine.core.optimizers import make_optimizer
 from engine.core.trainer import _SHUFFLE_SEED_OFFSET, make_data, network_inputs
@@ -46,6 +46,7 @@ class SeedsHistory:
     test_acc: list[np.ndarray] = field(default_factory=list)
     grad_norms: list[np.ndarray] = field(default_factory=list)  # per snapshot: (K, layers)
     losses: LossSeries = field(default_factory=LossSeries)  # per step: each seed's mini-batch loss (bounded)
+    spacing: int = 1  # snapshots are kept at steps that are multiples of this, and the newest (engine.core.history)
 
     @property
     def batch_loss(self) -> np.ndarray:
@@ -169,6 +170,7 @@ class SeedsTrainer:
         if self.history.steps[-1:] == [self.step]:
             return
         h, figures = self.history, self.evaluate()
+        make_room(h)
         h.steps.append(self.step)
         for name, values in figures.items():
             getattr(h, name).append(values)

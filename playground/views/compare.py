@@ -8,6 +8,7 @@ address bar always holds it; the first visit (or a lesson) takes it from there.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -20,7 +21,7 @@ from engine.core.optimizers import OPTIMIZERS
 from engine.core.probes import decision_grid, grad_norms, layer_names
 from engine.course.links import SEEDS, CompareLink
 from engine.experiments.compare import ALIGNS, Comparison, snapshot_epochs
-from playground import controls, figures, labels, lesson_panel, urls, viewer
+from playground import controls, figures, labels, lesson_panel, scheduler, urls, viewer
 from playground.i18n import t
 from playground.problems import say
 from playground.sessions import MAX_STEPS_PER_TICK, Job, cpu_budget
@@ -61,7 +62,19 @@ class CompareState:
     built_from: CompareLink | None = None  # the settings `comparison` was built from
     playing: bool = False
     job: Job | None = None  # lock-steps a button asked for ("+1 epoch"), trained by the ticks
+    job_diverged: tuple[bool, ...] = ()  # which runs had diverged when the job was asked for
+    tick_cpu: float = 0.0  # CPU seconds a playing tick takes, training and drawing (a running mean)
     values_field: str | None = None  # the setting the values widget currently offers values of
+
+
+def _diverged(comparison: Comparison) -> tuple[bool, ...]:
+    return tuple(run.diverged for run in comparison.runs)
+
+
+def _tick_seconds(kept: CompareState) -> float:
+    """How often the playing page ticks: each tick trains and draws for `tick_cpu` seconds of CPU,
+    and the page may take only its share of a core (all of it alone; less beside other students)."""
+    return max(TICK_SECONDS, kept.tick_cpu / scheduler.ACTIVITY.share(kept))
 
 
 def _state() -> CompareState | None:
@@ -253,6 +266,7 @@ def page() -> None:
         kept.playing, kept.job = False, None
         if epochs:
             kept.job = Job(comparison.steps_for_epochs(epochs))
+            kept.job_diverged = _diverged(comparison)
         else:
             train(comparison, 1)
 
@@ -270,10 +284,16 @@ def page() -> None:
             show_test = st.toggle(t("compare.show_test"), value=True, key="compare.show_test")
             log_loss = st.toggle(t("compare.log_loss"), value=False, key="compare.log_loss")
 
-    @st.fragment(run_every=TICK_SECONDS if playing else None)
+    interval = _tick_seconds(kept)
+
+    @st.fragment(run_every=interval if playing else None)
     def live() -> None:
+        started = time.thread_time()
+        if kept.playing or kept.job is not None:
+            scheduler.ACTIVITY.tick(kept)
         if kept.job is not None:
-            if kept.job.run(comparison, TRAIN_SECONDS_PER_TICK):
+            # Lock-steps are the leader's: if a run diverges the leader may change, and the count with it.
+            if kept.job.run(comparison, TRAIN_SECONDS_PER_TICK) or _diverged(comparison) != kept.job_diverged:
                 kept.job = None
                 st.rerun()  # done: the buttons show Play again
             st.progress(kept.job.fraction, text=t("compare.job_progress", done=kept.job.done, total=kept.job.total))
@@ -285,6 +305,10 @@ def page() -> None:
         st.caption(t("compare.progress_epochs", epoch=comparison.epoch) if by_epochs
                    else t("compare.progress_steps", step=comparison.step))
         _shown(comparison, run_labels, show_test, log_loss)
+        spent = time.thread_time() - started
+        kept.tick_cpu = spent if not kept.tick_cpu else 0.7 * kept.tick_cpu + 0.3 * spent
+        if playing and not 0.67 < _tick_seconds(kept) / interval < 1.5:
+            st.rerun()  # the page's pace no longer fits its cost or the server's load: take the new one
 
     live()
 

@@ -242,3 +242,22 @@ def test_two_students_share_one_mnist_queue(open_lab, monkeypatch):
     assert not session(first).busy and session(first).trainer.history.steps
     second.run()
     assert session(second).trainer.step > 0 and not second.info
+
+
+def test_a_damaged_mnist_file_gives_a_message_in_the_pages_language_not_a_traceback(open_lab, monkeypatch, tmp_path):
+    import shutil
+
+    from engine.core import datasets
+    from engine.core.mnist_data import DATA_DIR, MNIST_FILES, load_mnist
+
+    for idx_file in MNIST_FILES.values():
+        shutil.copy(DATA_DIR / idx_file.name, tmp_path / idx_file.name)
+    damaged = tmp_path / "train-labels-idx1-ubyte.gz"
+    damaged.write_bytes(damaged.read_bytes()[:1000])
+    monkeypatch.setattr(datasets, "_mnist_normalised", lambda: load_mnist(tmp_path))  # as if the server's copy were damaged
+    for lang, words in (("en", "cannot be read"), ("ko", "읽을 수 없어")):
+        at = open_lab(lang=lang)
+        assert not at.exception
+        [error] = [e.value for e in at.error]
+        assert words in error and "train-labels-idx1-ubyte.gz" in error and "Traceback" not in error
+        assert "mnist.session" not in at.session_state and not [b for b in at.button if b.key == "mnist.train"]

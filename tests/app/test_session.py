@@ -1,7 +1,7 @@
 import pytest
 
 from engine import RunConfig
-from playground import sessions
+from playground import scheduler, sessions
 from playground.scheduler import Queue
 from playground.sessions import MnistSession, RunSession
 
@@ -187,3 +187,73 @@ def test_a_playing_session_keeps_flat_memory(monkeypatch):
         tracemalloc.stop()
     assert grown < 50_000, f"{grown:,} bytes kept by 1,500 more steps"
     assert len(session.trainer.history.steps) <= 32 and len(session.trainer.history.batch_loss) <= 64
+
+
+def test_a_heavy_page_takes_the_whole_core_alone_and_a_small_share_beside_others(monkeypatch):
+    from playground.scheduler import HEAVY_SHARE, Activity
+
+    now = [0.0]
+    activity = Activity(clock=lambda: now[0])
+
+    class Run:
+        pass
+
+    heavy, student = Run(), Run()
+    activity.tick(heavy)
+    assert activity.share(heavy) == 1.0
+    activity.tick(student)
+    assert activity.others(heavy) == 1 and activity.share(heavy) == HEAVY_SHARE
+    now[0] = 5.0  # the student paused a while ago
+    activity.tick(heavy)
+    assert activity.share(heavy) == 1.0
+    activity.tick(student)
+    del student  # a session Streamlit dropped is no longer active
+    assert activity.share(heavy) == 1.0
+
+    # An MNIST tick beside an active student trains for its smaller share only.
+    monkeypatch.setattr(scheduler, "ACTIVITY", Activity())
+    other = RunSession(RunConfig())
+    other.playing = True
+    other.tick("1 step")  # another student plays
+    config = RunConfig(dataset="mnist", model="mlp", hidden_sizes=(256, 128), train_size=5_000, batch_size=10)
+    session = MnistSession(config, queue=Queue())
+    session.start(epochs=1)
+    session.tick(seconds=10.0)  # asks for 10 s, gets HEAVY_SHARE of a tick (0.1 s): far from an epoch's 500 steps
+    assert 0 < session.trainer.step < session.trainer.steps_per_epoch
+
+
+def test_a_waiting_session_keeps_its_place_longer_than_the_running_one():
+    now = [0.0]
+    queue = Queue(lease_seconds=15, wait_lease_seconds=300, clock=lambda: now[0])
+
+    class Job:
+        pass
+
+    running, hidden, other = Job(), Job(), Job()
+    for job in (running, hidden, other):
+        queue.join(job, 10)
+    for second in range(10, 101, 10):  # the running tab ticks; the waiting ones are hidden (throttled) for 100 s
+        now[0] = second
+        assert queue.turn(running)
+    assert queue.place(hidden) == (1, 10) and queue.place(other)[0] == 2
+    queue.leave(running)
+    assert queue.place(hidden)[0] == -1  # promoted, but silent for 100 s: not left in front of the others
+    assert queue.turn(other) and not queue.turn(hidden)  # back, behind the others
+
+
+def test_an_epoch_asked_for_is_dropped_when_a_live_batch_size_change_would_make_it_another_length():
+    session = RunSession(RunConfig())
+    session.step(session.trainer.steps_per_epoch)
+    session.update(session.config.replace(batch_size=1))
+    assert session.job is None and session.trainer.step == 0 and "applied live" in session.notice
+
+
+def test_after_stop_mid_epoch_one_more_epoch_is_exactly_one_epoch():
+    session = MnistSession(RunConfig(dataset="mnist", model="softmax", train_size=1_000, batch_size=100), queue=Queue())
+    session.start(epochs=1)
+    session.tick(seconds=0.0)  # 1 step
+    session.stop()
+    while session.busy:
+        session.tick(seconds=0.0)
+    session.start(epochs=1)
+    assert session.target_step == 11 and session.target_epochs == 2

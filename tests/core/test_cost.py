@@ -87,3 +87,16 @@ def test_the_cli_refuses_a_run_beyond_the_caps_with_the_same_message(capsys):
 
     assert main(["train", "--dataset", "mnist", "--batch-size", "full", "--train-size", "60000", "--steps", "1"]) == 2
     assert "512 at most" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("query", [
+    # One epoch's last, partial batch costs a whole step: the clamped count is checked, not estimated.
+    {"model": "cnn", "conv_channels": "33,48", "convs_per_block": "2", "kernel_size": "5",
+     "hidden_sizes": "241,501,139,107", "batch_size": "42", "train_size": "60000"},
+    # A tiny network in batches of one: a million steps cost more than their products.
+    {"model": "cnn", "conv_channels": "1", "hidden_sizes": "1", "batch_size": "1", "train_size": "60000", "epochs": "20"},
+])
+def test_clamped_mnist_links_fit_one_click(query):
+    link, warnings = MnistLink.from_query(query)
+    assert warnings and link.epochs * cost.epoch_work(link.config) <= cost.MAX_CLICK_WORK
+    assert link.epochs * cost.epoch_work(link.config) / cost.step_work(link.config) < 500_000  # steps in one click

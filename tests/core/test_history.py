@@ -5,7 +5,7 @@ import pytest
 
 from engine.core import history
 from engine.core.config import RunConfig
-from engine.core.history import History, LossSeries, thin
+from engine.core.history import History, LossSeries, make_room, thin
 from engine.core.loop import train
 from engine.core.trainer import Trainer
 from engine.experiments.seeds import SeedsTrainer
@@ -33,15 +33,18 @@ def test_a_loss_series_of_arrays_keeps_one_column_per_seed():
     assert values.shape[1] == 2 and np.all(values[:, 0] == -values[:, 1])
 
 
-def test_thinning_keeps_the_first_and_the_newest_snapshot_and_at_most_twice_the_capacity():
+def test_thinning_keeps_snapshots_evenly_spread_over_the_whole_run():
     h = History()
-    for step in range(1, 1001):
+    for step in range(0, 100_001, 10):
+        make_room(h)
         h.steps.append(step)
         h.test_loss.append(float(step))
         thin(h, capacity=16)
-        assert len(h.steps) <= 32 and len(h.test_loss) == len(h.steps)
-    assert h.steps[0] == 1 and h.steps[-1] == 1000
+        assert len(h.steps) <= 17 and len(h.test_loss) == len(h.steps)
+    assert h.steps[0] == 0 and h.steps[-1] == 100_000
     assert h.steps == sorted(h.steps) and h.test_loss == [float(s) for s in h.steps]
+    gaps = set(np.diff(h.steps[:-1]))
+    assert len(gaps) == 1 and len(h.steps) >= 8  # one spacing from the start to the newest: no hole in the past
 
 
 def test_a_long_run_has_a_bounded_history(monkeypatch):
@@ -51,10 +54,11 @@ def test_a_long_run_has_a_bounded_history(monkeypatch):
     train(trainer, 2_000)
     h = trainer.history
     assert len(h.batch_loss) <= 64 and h.batch_loss.steps()[-1] == 2_000
-    assert len(h.steps) <= 32 and h.steps[-1] == 2_000 and h.steps[0] == 10
+    assert 8 <= len(h.steps) <= 17 and h.steps[-1] == 2_000
+    assert h.steps[0] == h.steps[1] - h.steps[0] < 500  # evenly spread from the start of the run
     assert all(len(values) == len(h.steps) for values in (h.epochs, h.train_loss, h.test_loss, h.grad_norms))
 
     seeds = SeedsTrainer(RunConfig(dataset="xor", batch_size=1), n_seeds=4)
     train(seeds, 2_000)
-    assert seeds.history.batch_loss.shape[0] <= 64 and len(seeds.history.steps) <= 32
+    assert seeds.history.batch_loss.shape[0] <= 64 and len(seeds.history.steps) <= 17
     assert len(seeds.history.test_loss) == len(seeds.history.steps)
