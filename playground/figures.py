@@ -76,6 +76,9 @@ def accuracy_figure(epochs: Sequence[float], train_acc: Sequence[float], test_ac
                    line=dict(color=palette.TEST, width=3, dash="dash"), marker=dict(size=9)),
     ])
     figure.update_yaxes(tickformat=".1%")
+    if not len(epochs):  # nothing measured yet: the axes of an accuracy, not Plotly's -100% to 400%
+        figure.update_xaxes(range=[0, 1])
+        figure.update_yaxes(range=[0, 1])
     return _layout(figure, view, t("figures.mnist.accuracy_title", lang), t("figures.axis.epoch", lang),
                    t("figures.axis.accuracy", lang), height=360)
 

@@ -261,3 +261,12 @@ def test_a_damaged_mnist_file_gives_a_message_in_the_pages_language_not_a_traceb
         [error] = [e.value for e in at.error]
         assert words in error and "train-labels-idx1-ubyte.gz" in error and "Traceback" not in error
         assert "mnist.session" not in at.session_state and not [b for b in at.button if b.key == "mnist.train"]
+
+
+def test_an_empty_accuracy_chart_has_the_axes_of_an_accuracy():
+    from playground import figures
+    from playground.viewer import Viewer
+
+    layout = figures.accuracy_figure([], [], [], view=Viewer()).layout
+    assert tuple(layout.yaxis.range) == (0, 1) and tuple(layout.xaxis.range) == (0, 1)
+    assert figures.accuracy_figure([1.0], [0.9], [0.95], view=Viewer()).layout.yaxis.range is None
