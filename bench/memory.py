@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import re
-import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,16 +64,6 @@ def rss_mb(pid: int) -> float:
         match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
         total_kb += int(match.group(1)) if match else 0
     return total_kb / 1024
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    """End the server even if a long button callback keeps it from ending on SIGTERM."""
-    server.terminate()
-    try:
-        server.wait(10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(10)
 
 
 # --- what a page shows ----------------------------------------------------------------------------
@@ -174,49 +162,43 @@ def run(name: str, query: str, minutes: float, every: float, epochs: int) -> lis
     if name == "mnist" and not re.search(r"(^|&)epochs=", query):
         query = f"{query}&epochs={epochs}"
     query = with_english(query)
-    two_cores = (os.cpu_count() or 1) > 1
     samples: list[tuple[float, float, float | None]] = []
-    with running_app(prefix=["taskset", "-c", "0"] if two_cores else []) as (url, server):
-        try:
-            if two_cores:
-                os.sched_setaffinity(0, {1})  # this process, Playwright's driver and Chromium: core 1
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
-                page.goto(f"{url}{driver.path}?{query}")
-                print(f"{driver.path}?{query}")
-                start = driver.start_button(page)
-                try:
-                    start.wait_for(timeout=LOAD_TIMEOUT_MS)
-                except PlaywrightTimeout:
-                    print("the page never offered its button; it shows:", *shown_texts(page, MESSAGES) or ["nothing"],
-                          sep="\n  ")
-                    return samples
-                print(f"server RSS with the page drawn, before the click: {rss_mb(server.pid):.1f} MB")
-                start.click()
-                started = time.perf_counter()
-                print(f"{'elapsed':>8} {'RSS MB':>9} {'growth':>8} {driver.unit:>12}")
-                restarts = 0
-                for at in sample_times(minutes, every):
-                    while (left := at - (time.perf_counter() - started)) > 0:
-                        time.sleep(min(left, POLL_SECONDS))
-                        if server.poll() is None and driver.keep_going(page):
-                            restarts += 1
-                    if server.poll() is not None:
-                        print(f"the server exited (code {server.returncode}) after {at:.0f} s")
-                        break
-                    rss, progress = rss_mb(server.pid), driver.progress(page)
-                    samples.append((at, rss, progress))
-                    shown = "?" if progress is None else f"{progress:,.2f}" if driver.unit == "epochs" else f"{progress:,.0f}"
-                    print(f"{int(at // 60):>5}:{int(at % 60):02d} {rss:9.1f} {rss - samples[0][1]:+8.1f} {shown:>12}",
-                          flush=True)
-                if restarts:
-                    print(f"(Train pressed again {restarts} times when a training ended)")
-                for text in shown_texts(page, '[data-testid="stException"]'):
-                    print("ERROR ON THE PAGE:", text[:300])
-                browser.close()
-        finally:
-            stop_server(server)
+    with running_app(pinned=True) as (url, server):
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}{driver.path}?{query}")
+            print(f"{driver.path}?{query}")
+            start = driver.start_button(page)
+            try:
+                start.wait_for(timeout=LOAD_TIMEOUT_MS)
+            except PlaywrightTimeout:
+                print("the page never offered its button; it shows:", *shown_texts(page, MESSAGES) or ["nothing"],
+                      sep="\n  ")
+                return samples
+            print(f"server RSS with the page drawn, before the click: {rss_mb(server.pid):.1f} MB")
+            start.click()
+            started = time.perf_counter()
+            print(f"{'elapsed':>8} {'RSS MB':>9} {'growth':>8} {driver.unit:>12}")
+            restarts = 0
+            for at in sample_times(minutes, every):
+                while (left := at - (time.perf_counter() - started)) > 0:
+                    time.sleep(min(left, POLL_SECONDS))
+                    if server.poll() is None and driver.keep_going(page):
+                        restarts += 1
+                if server.poll() is not None:
+                    print(f"the server exited (code {server.returncode}) after {at:.0f} s")
+                    break
+                rss, progress = rss_mb(server.pid), driver.progress(page)
+                samples.append((at, rss, progress))
+                shown = "?" if progress is None else f"{progress:,.2f}" if driver.unit == "epochs" else f"{progress:,.0f}"
+                print(f"{int(at // 60):>5}:{int(at % 60):02d} {rss:9.1f} {rss - samples[0][1]:+8.1f} {shown:>12}",
+                      flush=True)
+            if restarts:
+                print(f"(Train pressed again {restarts} times when a training ended)")
+            for text in shown_texts(page, '[data-testid="stException"]'):
+                print("ERROR ON THE PAGE:", text[:300])
+            browser.close()
     return samples
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Run as a module from the project's folder (`python -m bench.monsters`), so `tests` and `bench` import.
-from bench.memory import LOAD_TIMEOUT_MS, TRAIN_LABEL, button, process_tree, stop_server, with_english
+from bench.memory import LOAD_TIMEOUT_MS, TRAIN_LABEL, button, process_tree, with_english
 from bench.ui_fps import DEFAULT_QUERY, cpu_seconds
 from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
 
@@ -228,41 +228,34 @@ def open_monster(browser, url: str, monster: Monster) -> None:
 def run(query: str, seconds: float, settle: float, memory_gb: float, niceness: int) -> tuple[Phase, Phase | None, list]:
     from playwright.sync_api import sync_playwright
 
-    two_cores = (os.cpu_count() or 1) > 1
     prefix = ["prlimit", f"--as={int(memory_gb * 2**30)}"] if memory_gb > 0 else []
-    prefix += ["taskset", "-c", "0"] if two_cores else []
     monsters = [Monster(m.name, m.path, m.query, m.button) for m in MONSTERS]
-    with running_app(prefix=prefix) as (url, server):
-        try:
-            if two_cores:
-                os.sched_setaffinity(0, {1})  # this process, Playwright's driver and Chromium: core 1
-            with sync_playwright() as p:
-                launch = lambda: p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                browsers = {"normal": BrowserProcesses(launch)}
-                normal = browsers["normal"].browser.new_page(viewport=VIEWPORT)
-                normal.goto(f"{url}/playground?{with_english(query)}")
-                button(normal, "Play").click(timeout=LOAD_TIMEOUT_MS)
-                normal.wait_for_function("window.__playgroundStep > 0", timeout=LOAD_TIMEOUT_MS)
-                time.sleep(WARM_UP_SECONDS)
-                alone = measure(normal, server, seconds, browsers, niceness)
-                print_phase("alone", alone)
-                print("opening the monster links in a second Chromium, a browser context each"
-                      + (f" (its threads at niceness {niceness}):" if niceness else ":"))
-                browsers["monsters"] = BrowserProcesses(launch)
-                for monster in monsters:
-                    open_monster(browsers["monsters"].browser, url, monster)
-                watch(monsters, settle, browsers, niceness)  # the clicks take effect
-                beside = None
-                if server.poll() is None:
-                    beside = measure(normal, server, seconds, browsers, niceness)
-                    print_phase("beside the monsters", beside)
-                if server.poll() is not None:
-                    print(f"THE SERVER EXITED (code {server.returncode}): every session on it is gone")
-                watch(monsters, 0, browsers, niceness)
-                for each in browsers.values():
-                    each.browser.close()
-        finally:
-            stop_server(server)
+    with running_app(prefix=prefix, pinned=True) as (url, server):
+        with sync_playwright() as p:
+            launch = lambda: p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browsers = {"normal": BrowserProcesses(launch)}
+            normal = browsers["normal"].browser.new_page(viewport=VIEWPORT)
+            normal.goto(f"{url}/playground?{with_english(query)}")
+            button(normal, "Play").click(timeout=LOAD_TIMEOUT_MS)
+            normal.wait_for_function("window.__playgroundStep > 0", timeout=LOAD_TIMEOUT_MS)
+            time.sleep(WARM_UP_SECONDS)
+            alone = measure(normal, server, seconds, browsers, niceness)
+            print_phase("alone", alone)
+            print("opening the monster links in a second Chromium, a browser context each"
+                  + (f" (its threads at niceness {niceness}):" if niceness else ":"))
+            browsers["monsters"] = BrowserProcesses(launch)
+            for monster in monsters:
+                open_monster(browsers["monsters"].browser, url, monster)
+            watch(monsters, settle, browsers, niceness)  # the clicks take effect
+            beside = None
+            if server.poll() is None:
+                beside = measure(normal, server, seconds, browsers, niceness)
+                print_phase("beside the monsters", beside)
+            if server.poll() is not None:
+                print(f"THE SERVER EXITED (code {server.returncode}): every session on it is gone")
+            watch(monsters, 0, browsers, niceness)
+            for each in browsers.values():
+                each.browser.close()
     return alone, beside, monsters
 
 

@@ -35,10 +35,7 @@ def cpu_seconds(pid: int) -> float:
 def measure(seconds: float, query: str) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    two_cores = (os.cpu_count() or 1) > 1
-    with running_app(prefix=["taskset", "-c", "0"] if two_cores else []) as (url, server):
-        if two_cores:
-            os.sched_setaffinity(0, {1})  # this process, Playwright's driver and Chromium: core 1
+    with running_app(pinned=True) as (url, server):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -15,12 +15,12 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from engine.core.problems import ENGLISH, EngineError, Name, Names, Problem, english_value
+from engine.core.problems import EngineError, Name, Names, Problem, english_value
 from playground.i18n import text
 
 MAX_SHOWN = 60  # characters of one text parameter; a longer one ends in "…"
 MAX_LISTED = 10  # items of a list from a link (unknown settings, say); more end in "…"
-MAX_MESSAGE = 300  # characters of a message with no code (plain text), shown whole as code
+MAX_MESSAGE = 300  # characters of a plain-text message (no code), shown whole as code
 BACKTICK_STAND_IN = "ˋ"  # looks like a backtick but cannot close the inline code around it
 
 
@@ -34,8 +34,6 @@ def say(message: Problem | EngineError | str, lang: str | None = None) -> str:
 
 
 def _said(problem: Problem, lang: str | None) -> str:
-    if problem.code == "text" or problem.code not in ENGLISH:  # words with no code: shown as they are, as text
-        return _code(str(problem.params.get("text", problem.code)), MAX_MESSAGE)
     values = _Params({name: _param(value, lang) for name, value in problem.params.items()})
     return text(f"problem.{problem.code}", lang).format_map(values)
 

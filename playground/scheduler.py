@@ -136,5 +136,21 @@ class Activity:
         return 1.0 if self.others(owner) == 0 else HEAVY_SHARE
 
 
+@dataclass
+class Pace:
+    """How often a live page ticks so that, training and drawing, it takes only its share of a
+    core (`Activity.share`): never more often than every `least` seconds, less often when its
+    ticks cost more. `spent` takes each tick's CPU seconds (a running mean, `cpu`)."""
+
+    least: float
+    cpu: float = 0.0
+
+    def interval(self, owner: object) -> float:
+        return max(self.least, self.cpu / ACTIVITY.share(owner))
+
+    def spent(self, seconds: float) -> None:
+        self.cpu = seconds if not self.cpu else 0.7 * self.cpu + 0.3 * seconds
+
+
 MNIST_QUEUE = Queue()
 ACTIVITY = Activity()

@@ -184,7 +184,7 @@ class MnistSession:
         """Stop training; the step reached is measured on the test set (in slices) unless it was."""
         self.training = False
         trainer = self.trainer
-        if trainer.step > 0 and trainer.history.steps[-1:] != [trainer.step] and not self.evaluating:
+        if trainer.step > 0 and not trainer.recorded and not self.evaluating:
             self._evaluation = trainer.evaluation()
         if not self.evaluating:
             self.queue.leave(self)
@@ -205,31 +205,25 @@ class MnistSession:
             return
         # Beside other active students, a training takes a smaller share of the core.
         seconds = min(seconds, scheduler.ACTIVITY.share(self) * TICK_SECONDS)
-        trainer = self.trainer
-        started = time.thread_time()
-        budget = cpu_budget(seconds)
-        deadline = budget.clock() + seconds
+        trainer, clock = self.trainer, time.thread_time
+        started = clock()
+        deadline = started + seconds
         while self.busy:  # at least one step (or part of the test set) per tick, as in `train`
             if self._evaluation is not None:
                 self._measure(deadline)
-                if budget.clock() >= deadline:
-                    break
-                continue
-            remaining = self.target_step - trainer.step
-            to_epoch_end = trainer.steps_per_epoch - trainer.step % trainer.steps_per_epoch
-            before, cpu = trainer.step, time.thread_time()
-            train(trainer, min(remaining, to_epoch_end), cpu_budget(deadline - budget.clock()),
-                  Snapshots(every=None, at_end=False))
-            self._learn_rate((trainer.step - before) * step_work(trainer.config), time.thread_time() - cpu)
-            if trainer.diverged:
-                self.training = False
-            elif trainer.step % trainer.steps_per_epoch == 0 or trainer.step >= remaining + before:
-                self._evaluation = trainer.evaluation()  # the epoch's end: measure the test set
-            elif trainer.step == before:
+            else:
+                to_epoch_end = trainer.steps_per_epoch - trainer.step % trainer.steps_per_epoch
+                before, cpu = trainer.step, clock()
+                train(trainer, min(self.target_step - trainer.step, to_epoch_end), cpu_budget(deadline - cpu),
+                      Snapshots(every=None, at_end=False))
+                self._learn_rate((trainer.step - before) * step_work(trainer.config), clock() - cpu)
+                if trainer.diverged:
+                    self.training = False
+                elif trainer.step % trainer.steps_per_epoch == 0 or trainer.step >= self.target_step:
+                    self._evaluation = trainer.evaluation()  # the epoch's end: measure the test set
+            if clock() >= deadline:
                 break
-            if budget.clock() >= deadline:
-                break
-        self.train_seconds += time.thread_time() - started
+        self.train_seconds += clock() - started
         if not self.busy:
             self.queue.leave(self)
 

@@ -1,7 +1,8 @@
-"""Start a Streamlit app on a free local port, for the browser tests (tests/browser/conftest.py) and bench/ui_fps.py."""
+"""Start a Streamlit app on a free local port, for the browser tests (tests/browser/conftest.py) and the benchmarks."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -26,13 +27,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop(server: subprocess.Popen, seconds: float = 10) -> None:
+    """End a server, killing it if it does not end on SIGTERM within `seconds` (a script still running)."""
+    server.terminate()
+    try:
+        server.wait(seconds)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(seconds)
+
+
 @contextmanager
-def running_app(script: str = APP, prefix: Sequence[str] = ()) -> Iterator[tuple[str, subprocess.Popen]]:
+def running_app(script: str = APP, prefix: Sequence[str] = (),
+                pinned: bool = False) -> Iterator[tuple[str, subprocess.Popen]]:
     """Yield the base URL and the server process of `script` (relative to the project root) served by Streamlit;
-    `prefix` wraps the command (e.g. taskset)."""
+    `prefix` wraps the command (e.g. prlimit). `pinned` (benchmarks, on two cores or more): the server runs on
+    core 0, and this process, with the Playwright driver and Chromium it starts, on core 1, as if the browser
+    ran on a student's laptop."""
+    pinned = pinned and (os.cpu_count() or 1) > 1
     port = free_port()
     server = subprocess.Popen(
-        [*prefix, sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+        [*prefix, *(["taskset", "-c", "0"] if pinned else []), sys.executable, "-m", "streamlit", "run", script,
+         "--server.port", str(port),
          "--server.headless", "true"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -46,7 +62,8 @@ def running_app(script: str = APP, prefix: Sequence[str] = ()) -> Iterator[tuple
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"{script} did not start (exit code {server.poll()})") from None
                 time.sleep(0.25)
+        if pinned:
+            os.sched_setaffinity(0, {1})
         yield url, server
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)

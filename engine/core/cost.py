@@ -20,7 +20,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from engine.core.datasets import DATASETS, IMAGE_SIZE
+from engine.core.datasets import DATASETS, IMAGE_SIZE, held_out_points, task_of
+from engine.core.heads import head_for
 from engine.core.problems import ConfigError
 
 if TYPE_CHECKING:  # engine.core.config imports this module
@@ -43,10 +44,9 @@ MAX_COMPARE_POINTS = 128_000  # points of every compared run and seed together (
 
 
 def _outputs(config: RunConfig) -> int:
-    if config.images:
-        return IMAGE_CLASSES
-    n_classes = DATASETS[config.dataset].n_classes
-    return n_classes if n_classes > 2 else 1
+    """Outputs of the last layer, as the run's output head has them."""
+    n_classes = IMAGE_CLASSES if config.images else DATASETS[config.dataset].n_classes
+    return head_for(task_of(n_classes)).n_outputs(n_classes)
 
 
 def _dense_work(n_in: int, hidden: tuple[int, ...], n_out: int) -> int:
@@ -81,7 +81,7 @@ def train_examples(config: RunConfig) -> int:
     """Training examples: images used, or the points not held out for testing."""
     if config.images:
         return config.train_size
-    return config.n_points - round(config.n_points * config.test_fraction)
+    return config.n_points - held_out_points(config.n_points, config.test_fraction)
 
 
 def test_examples(config: RunConfig) -> int:

@@ -220,7 +220,7 @@ def make_dataset(
     order = rng.permutation(n_points)
     x, y = x[order] * input_scale, y[order]
 
-    n_test = min(max(1, round(n_points * test_fraction)), n_points - 1)
+    n_test = held_out_points(n_points, test_fraction)
     x_train, x_test = x[n_test:], x[:n_test]
     if standardize:
         mean, std = x_train.mean(axis=0), x_train.std(axis=0)
@@ -236,6 +236,11 @@ def make_dataset(
         bounds=plot_bounds(np.concatenate([x_train, x_test])),
         n_classes=point_set.n_classes,
     )
+
+
+def held_out_points(n_points: int, test_fraction: float) -> int:
+    """Points held out for testing: the share asked for, at least one on each side."""
+    return min(max(1, round(n_points * test_fraction)), n_points - 1)
 
 
 def plot_bounds(x: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:

@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENGLISH: dict[str, str] = {
-    # A message not yet given a code: its English text as is (a test keeps this unused in the engine).
-    "text": "{text}",
     # ---- a setting's value (RunConfig, the pages' own settings, the CLI's flags)
     "range": "{name} must be from {low} to {high}, got {value}",
     "whole_range": "{name} must be a whole number from {low} to {high}, got {value}",
@@ -174,23 +172,14 @@ class Problem:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        if self.code == "text":
-            return str(self.params.get("text", ""))
         return ENGLISH[self.code].format(**{name: english_value(value) for name, value in self.params.items()})
-
-
-def problem(code: str, **params: Any) -> Problem:
-    """A `Problem`; an unknown code keeps its words as a plain-text message."""
-    if code in ENGLISH:
-        return Problem(code, params)
-    return Problem("text", {"text": code})
 
 
 class EngineError(Exception):
     """An error whose message is a `Problem` (`problem`), so a page can say it in its language."""
 
     def __init__(self, code: str, **params: Any) -> None:
-        self.problem = problem(code, **params)
+        self.problem = Problem(code, params)
         super().__init__(str(self.problem))
 
 

@@ -244,12 +244,17 @@ class Trainer:
         figures = torch.stack([train[0], test[0], train[1], test[1]])
         return Metrics(*figures.tolist())
 
+    @property
+    def recorded(self) -> bool:
+        """True if the history's newest snapshot is of the current step."""
+        return self.history.steps[-1:] == [self.step]
+
     def record(self, metrics: Metrics | None = None) -> None:
         """Append a snapshot of the current step to the history, unless it has one (with
         `metrics` if the caller has evaluated this step already, see `evaluation`). A
         whole-set loss that is not finite marks the run as diverged too: a squared error can
         overflow on the whole set one step before it does on a mini-batch."""
-        if self.history.steps[-1:] == [self.step]:
+        if self.recorded:
             return
         metrics = metrics or self.evaluate()
         self._running.zero_()

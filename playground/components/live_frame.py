@@ -183,7 +183,7 @@ def live_frame(trainer: Trainer, show_test: bool = True, log_loss: bool = False,
     `texts` are the words drawn (default: English `live_texts()`); `scale` enlarges
     fonts, lines and markers (presenter mode)."""
     data, history, task = trainer.data, trainer.history, trainer.task
-    if not history.steps or history.steps[-1] != trainer.step:
+    if not trainer.recorded:
         raise ValueError("record a snapshot of the current step before drawing it")
     answer, answer_blobs = _answer(decision_grid(trainer.network, data.bounds, resolution), data)
     keep = thin(len(history.steps))

@@ -63,18 +63,12 @@ class CompareState:
     playing: bool = False
     job: Job | None = None  # lock-steps a button asked for ("+1 epoch"), trained by the ticks
     job_diverged: tuple[bool, ...] = ()  # which runs had diverged when the job was asked for
-    tick_cpu: float = 0.0  # CPU seconds a playing tick takes, training and drawing (a running mean)
+    pace: scheduler.Pace = field(default_factory=lambda: scheduler.Pace(TICK_SECONDS))  # how often it ticks while playing
     values_field: str | None = None  # the setting the values widget currently offers values of
 
 
 def _diverged(comparison: Comparison) -> tuple[bool, ...]:
     return tuple(run.diverged for run in comparison.runs)
-
-
-def _tick_seconds(kept: CompareState) -> float:
-    """How often the playing page ticks: each tick trains and draws for `tick_cpu` seconds of CPU,
-    and the page may take only its share of a core (all of it alone; less beside other students)."""
-    return max(TICK_SECONDS, kept.tick_cpu / scheduler.ACTIVITY.share(kept))
 
 
 def _state() -> CompareState | None:
@@ -284,7 +278,7 @@ def page() -> None:
             show_test = st.toggle(t("compare.show_test"), value=True, key="compare.show_test")
             log_loss = st.toggle(t("compare.log_loss"), value=False, key="compare.log_loss")
 
-    interval = _tick_seconds(kept)
+    interval = kept.pace.interval(kept)
 
     @st.fragment(run_every=interval if playing else None)
     def live() -> None:
@@ -305,9 +299,8 @@ def page() -> None:
         st.caption(t("compare.progress_epochs", epoch=comparison.epoch) if by_epochs
                    else t("compare.progress_steps", step=comparison.step))
         _shown(comparison, run_labels, show_test, log_loss)
-        spent = time.thread_time() - started
-        kept.tick_cpu = spent if not kept.tick_cpu else 0.7 * kept.tick_cpu + 0.3 * spent
-        if playing and not 0.67 < _tick_seconds(kept) / interval < 1.5:
+        kept.pace.spent(time.thread_time() - started)
+        if playing and not 0.67 < kept.pace.interval(kept) / interval < 1.5:
             st.rerun()  # the page's pace no longer fits its cost or the server's load: take the new one
 
     live()

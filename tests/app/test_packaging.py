@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import site
-import socket
 import subprocess
 import sys
 import time
@@ -21,16 +20,11 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from playground import cli
+from tests.serve import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 COMMANDS = ("serve", "train", "lessons", "download-mnist")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _requirements_txt() -> list[Requirement]:
@@ -195,9 +189,4 @@ def test_installed_command_serves_the_app_from_elsewhere(installed):
         assert "streamlit" in command and "--runner.postScriptGC=false" in command, command
         assert str(venv / "lib") in next(arg for arg in command if arg.endswith("app.py"))
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(5)
+        stop(server, 15)
