@@ -15,7 +15,9 @@ tick still trains its share, and never more than its share.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
 
@@ -25,7 +27,8 @@ from engine.core.config import FIELDS, RunConfig
 from engine.core.cost import evaluation_work, step_work
 from engine.core.loop import EVERY_10, Budget, Run, Snapshots, train
 from engine.core.trainer import Metrics, Trainer
-from playground import scheduler
+from playground import classroom, scheduler
+from playground.components.live_frame import Frame, Sent, Snapshot, live_message, snapshot, snapshot_bytes
 from playground.i18n import t
 from playground.labels import FIELDS as FIELD_LABELS
 from playground.scheduler import Queue
@@ -37,6 +40,10 @@ TRAIN_BUDGET_SECONDS = 0.03
 # Steps per frame the speed control offers; None trains for the whole budget.
 SPEEDS: dict[str, int | None] = {"1 step": 1, "10 steps": 10, "100 steps": 100, "max": None}
 MAX_STEPS_PER_TICK = 1_000_000  # a live tick that only its time budget ends ("max" speed, Compare)
+# A speed's steps not taken (the server was busy) are kept for at most this many frames.
+ALLOWANCE_FRAMES = 10
+# Snapshots a run keeps for its next message (a page that stops asking keeps no more).
+MAX_SNAPSHOTS_KEPT = 40
 
 
 def cpu_budget(seconds: float) -> Budget:
@@ -63,10 +70,25 @@ class Job:
 
 
 class RunSession:
-    def __init__(self, config: RunConfig) -> None:
+    """The 2D page's run. Trained by the class's shared trainer (`playground.classroom`, the
+    default: `shared`) or, when that is off, by the page's own ticks. Either way whoever
+    trains it takes `Snapshot`s for the browser (at `snapshot_rate` a second), which each
+    rerun of the page sends (`message`). `lock` is held by whoever touches the run: the
+    page's script thread or the shared trainer's thread."""
+
+    def __init__(self, config: RunConfig, shared: bool | None = None) -> None:
+        self.shared = classroom.SHARED if shared is None else shared
+        self.lock = threading.RLock()
         self.playing = False
         self.job: Job | None = None  # steps a button asked for, trained by the ticks
         self.notice = ""
+        self.speed = "max"
+        self.run = 0  # which run the browser is shown: a new one after new settings or Reset
+        self.sent = Sent()
+        self.snapshots: deque[Snapshot] = deque(maxlen=MAX_SNAPSHOTS_KEPT)
+        self._allowance = 0.0  # steps the speed allows now ("1 step" a frame, ...)
+        self._allowed_at = time.monotonic()
+        self._next_capture = -math.inf
         self._start(config)
 
     @property
@@ -76,7 +98,13 @@ class RunSession:
 
     def _start(self, config: RunConfig) -> None:
         self.trainer = Trainer(config)
-        self.trainer.record()  # the page always shows a snapshot of the step it is at, step 0 included
+        self._restarted()
+
+    def _restarted(self) -> None:
+        """A new run to show (new settings, Reset): the browser starts again from its step."""
+        self.run += 1
+        self.snapshots.clear()
+        self.capture()
 
     @property
     def config(self) -> RunConfig:
@@ -85,51 +113,128 @@ class RunSession:
     def update(self, config: RunConfig) -> None:
         """Take the page's settings: live ones apply to the running network, any other
         change starts a new run (and `notice` says which settings caused it)."""
-        if config == self.config:
+        with self.lock:
+            if config == self.config:
+                return
+            changed = [FIELD_LABELS[name] for name in FIELDS if getattr(config, name) != getattr(self.config, name)]
+            # A diverged network cannot recover, so even a live setting starts it again.
+            if not self.trainer.diverged and self.trainer.apply_live(config):
+                self.notice = t("playground.applied_live", changed=", ".join(changed))
+                self.job = None  # "+1 epoch" was counted in the old batch size's steps
+            else:
+                self._start(config)
+                self.job = None
+                self.notice = t("playground.restarted", changed=", ".join(changed))
+
+    # Training: what the shared trainer asks, or the page's own ticks.
+
+    def steps_wanted(self) -> int:
+        """Steps this run may train now: a button's steps left, or what its speed allows while
+        playing (`SPEEDS` a frame; "max": no limit), none when paused or diverged."""
+        if self.trainer.diverged:
+            return 0
+        if self.job is not None:
+            return self.job.total - self.job.done
+        if not self.playing:
+            return 0
+        per_frame = SPEEDS.get(self.speed)
+        if per_frame is None:
+            return MAX_STEPS_PER_TICK
+        now = time.monotonic()
+        self._allowance = min(self._allowance + (now - self._allowed_at) * per_frame / FRAME_SECONDS,
+                              max(1.0, per_frame * ALLOWANCE_FRAMES))
+        self._allowed_at = now
+        return int(self._allowance)
+
+    def trained(self, steps: int) -> None:
+        """Count `steps` just trained against what was asked; a button's job may be done."""
+        self._allowance = max(0.0, self._allowance - steps)
+        if self.job is not None:
+            self.job.done += steps
+            if self.job.done >= self.job.total or self.trainer.diverged:
+                self.job = None
+                self.capture()
+
+    def capture_due(self) -> bool:
+        """True when the next snapshot for the browser is due (see `Classroom.snapshot_rate`)."""
+        return time.monotonic() >= self._next_capture
+
+    def capture(self) -> None:
+        """A snapshot of the current step for the browser (recorded first if it is not)."""
+        if self.snapshots and self.snapshots[-1].step == self.trainer.step and self.trainer.recorded:
             return
-        changed = [FIELD_LABELS[name] for name in FIELDS if getattr(config, name) != getattr(self.config, name)]
-        # A diverged network cannot recover, so even a live setting starts it again.
-        if not self.trainer.diverged and self.trainer.apply_live(config):
-            self.notice = t("playground.applied_live", changed=", ".join(changed))
-            self.job = None  # "+1 epoch" was counted in the old batch size's steps
-        else:
-            self._start(config)
-            self.job = None
-            self.notice = t("playground.restarted", changed=", ".join(changed))
+        shot = snapshot(self.trainer)
+        self.snapshots.append(shot)
+        rate = classroom.CLASSROOM.snapshot_rate(snapshot_bytes(shot), painted_here=shot.weights is None)
+        self._next_capture = time.monotonic() + 1 / rate
 
     def tick(self, speed: str) -> int:
-        """Train for one frame: a button's job first (as fast as the budget allows), else
-        at the given speed while playing; returns the steps taken."""
-        before = self.trainer.step
-        if self.busy:
-            scheduler.ACTIVITY.tick(self)
-        if self.job is not None:
-            if self.job.run(self.trainer, TRAIN_BUDGET_SECONDS):
-                self.job = None
-        elif self.playing:
-            steps = SPEEDS[speed]
-            train(self.trainer, steps or MAX_STEPS_PER_TICK, cpu_budget(TRAIN_BUDGET_SECONDS),
-                  Snapshots(every=min(10, steps or 10)))
-        return self.trainer.step - before
+        """The page reran while busy: ask the shared trainer for steps, or (not shared) train
+        for one frame here: a button's job first (as fast as the budget allows), else at the
+        given speed; returns the steps trained here."""
+        self.speed = speed
+        if not self.busy:
+            return 0
+        scheduler.ACTIVITY.tick(self)
+        if self.shared:
+            classroom.CLASSROOM.ask(self)
+            return 0
+        with self.lock:
+            before = self.trainer.step
+            if self.job is not None:
+                if self.job.run(self.trainer, TRAIN_BUDGET_SECONDS):
+                    self.job = None
+            elif self.playing:
+                steps = SPEEDS[speed]
+                train(self.trainer, steps or MAX_STEPS_PER_TICK, cpu_budget(TRAIN_BUDGET_SECONDS),
+                      Snapshots(every=min(10, steps or 10)))
+            self.capture()
+            return self.trainer.step - before
+
+    def interval(self) -> float:
+        """Seconds between the page's reruns while busy."""
+        return classroom.CLASSROOM.rerun_interval() if self.shared else FRAME_SECONDS
+
+    def message(self, *, texts: dict[str, str], scale: float, show_test: bool, log_loss: bool) -> Frame:
+        """The browser's next message: the snapshots taken since the last one (the newest
+        again if none), with the curves since."""
+        with self.lock:
+            if not self.busy:
+                self.capture()  # paused: the step it is at
+            snapshots = list(self.snapshots)
+            self.snapshots.clear()
+            self.snapshots.append(snapshots[-1])  # kept, so the next message has one even if nothing trains
+            if self.sent.run == self.run:
+                snapshots = [s for s in snapshots if s.step > self.sent.step] or snapshots[-1:]
+            frame = live_message(self.trainer, snapshots, self.sent, run=self.run, playing=self.busy,
+                                 interval=self.interval(), show_test=show_test, log_loss=log_loss,
+                                 texts=texts, scale=scale)
+            return frame
 
     def step(self, steps: int = 1) -> None:
         """One step now; more (an epoch) become a job the next ticks train."""
-        self.playing = False
-        if steps == 1:
-            self.job = None
-            train(self.trainer, 1)
-        else:
-            self.job = Job(steps)
+        with self.lock:
+            self.playing = False
+            if steps == 1:
+                self.job = None
+                train(self.trainer, 1)
+                self.capture()
+            else:
+                self.job = Job(steps)
 
     def pause(self) -> None:
-        self.playing = False
-        self.job = None
+        with self.lock:
+            self.playing = False
+            self.job = None
+            self.capture()
 
     def reset(self) -> None:
-        self.pause()
-        self.notice = ""
-        self.trainer.reset()
-        self.trainer.record()
+        with self.lock:
+            self.playing = False
+            self.job = None
+            self.notice = ""
+            self.trainer.reset()
+            self._restarted()
 
 
 # Each tick of the live fragment trains this much CPU time, then redraws progress and curves:

@@ -26,6 +26,14 @@ class Head:
 
     def __init__(self) -> None:
         self.loss = self.LOSS()
+        self._each = self.LOSS(reduction="none")
+
+    def model_losses(self, logits: Tensor, targets: Tensor) -> Tensor:
+        """Each model's mean loss for K models' outputs stacked as logits (K, n, outputs) and
+        targets (K, n, ...): shape (K,), each what `loss` gives for that model alone."""
+        if logits.shape[-1] == 1:  # one output (yes/no, or a value): a loss per (example, output)
+            return self._each(logits, targets).mean(dim=(1, 2))
+        return self._each(logits.transpose(1, 2), targets).mean(dim=1)
 
     def n_outputs(self, n_classes: int) -> int:
         """Outputs of the last layer."""

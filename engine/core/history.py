@@ -82,8 +82,12 @@ def _keep(history: Any, keep: list[int]) -> None:
 
 def make_room(history: Any) -> None:
     """Before a new snapshot: drop the newest one unless it is on the grid (it was kept only as the newest)."""
-    if len(history.steps) > 1 and history.steps[-1] % history.spacing:
-        _keep(history, list(range(len(history.steps) - 1)))
+    n = len(history.steps)
+    if n > 1 and history.steps[-1] % history.spacing:
+        for f in dataclasses.fields(history):
+            values = getattr(history, f.name)
+            if isinstance(values, list) and len(values) == n:
+                del values[-1]
 
 
 def thin(history: Any, capacity: int | None = None) -> None:
@@ -92,6 +96,8 @@ def thin(history: Any, capacity: int | None = None) -> None:
     double the grid's spacing until no more are; the newest is always kept."""
     capacity = SNAPSHOT_CAPACITY if capacity is None else capacity
     steps = history.steps
+    if len(steps) - 1 <= capacity:  # (then no more than `capacity` can be on the grid)
+        return
     while sum(1 for step in steps[:-1] if step % history.spacing == 0) > capacity:
         history.spacing *= 2
     keep = [i for i, step in enumerate(steps[:-1]) if step % history.spacing == 0]

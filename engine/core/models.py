@@ -120,6 +120,7 @@ class MLP(nn.Module):
                 layers.append(Dropout(dropout, generator or torch.Generator()))
         layers.append(nn.Linear(sizes[-1], out_features))
         self.layers = nn.Sequential(*layers)
+        self.has_dropout = dropout > 0 and bool(hidden_sizes)  # else training and evaluation modes compute the same
 
     @property
     def linears(self) -> list[nn.Linear]:
@@ -175,6 +176,7 @@ class ConvNet(nn.Module):
             side //= 2
         self.features = nn.Sequential(*blocks)
         self.classifier = MLP(channels * side * side, hidden_sizes, out_features, activation, dropout, generator)
+        self.has_dropout = self.classifier.has_dropout
 
     @property
     def linears(self) -> list[nn.Linear]:

@@ -6,6 +6,7 @@
     class_probabilities(network, x)             # per example and class
     feature_maps(network.model, image)          # a CNN's picture after each conv and pool stage
     grad_norms(model), layer_names(model)       # each layer's gradient size, and its name
+    flat_parameters(model)                      # an MLP's weights and biases as one vector
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class Network:
     @torch.inference_mode()
     def logits(self, inputs: Tensor) -> Tensor:
         """The model's raw outputs for model inputs, in evaluation mode (no dropout), in batches."""
+        if not getattr(self.model, "has_dropout", True) and len(inputs) <= self.eval_batch:
+            return self.model(inputs)  # training and evaluation modes differ only by dropout: no switch needed
         self.model.eval()
         try:
             return torch.cat([self.model(inputs[i : i + self.eval_batch]) for i in range(0, len(inputs), self.eval_batch)])
@@ -71,6 +74,12 @@ class Network:
 def class_probabilities(network: Network, x: np.ndarray | Tensor) -> np.ndarray:
     """Each class's probability for raw examples `x`, shape (n, classes) (classifiers only)."""
     return network.head.class_probabilities(network.logits(network.inputs(x))).numpy()
+
+
+def flat_parameters(model: nn.Module) -> np.ndarray:
+    """An MLP's parameters as one float32 vector, input layer first: each layer's weight
+    matrix (out x in, row-major), then its bias. What the live view sends the browser."""
+    return torch.cat([t.detach().reshape(-1) for layer in model.linears for t in (layer.weight, layer.bias)]).numpy()
 
 
 def weight_matrices(model: nn.Module) -> list[Tensor]:

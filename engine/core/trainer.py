@@ -151,7 +151,8 @@ class Trainer:
         """Passes over the training set so far (fractional within an epoch)."""
         return self.examples_seen / len(self._y_train)
 
-    def _next_batch(self) -> tuple[Tensor, Tensor]:
+    def next_batch(self) -> tuple[Tensor, Tensor]:
+        """The next mini-batch (inputs, targets) in this run's own shuffled order."""
         if self.batch_size == len(self._order):
             return self._x_train, self._t_train
         if self._cursor >= len(self._order):
@@ -163,22 +164,26 @@ class Trainer:
 
     def train_step(self) -> None:
         """One mini-batch: forward, loss, backward, update."""
-        x, target = self._next_batch()
+        x, target = self.next_batch()
         logits = self.model(x)
         loss = self.head.loss(logits, target)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        self.step += 1
-        self.examples_seen += len(x)
-        value = loss.item()
-        self.history.batch_loss.append(value)
-        if not math.isfinite(value):
-            self._mark_diverged(value)
+        self.took_step(loss.item(), len(x))
         if not self.exact_train_metrics:
             with torch.no_grad():
                 correct = self.head.accuracy(logits, target) * len(x)
                 self._running += torch.stack([loss.detach() * len(x), correct, torch.tensor(len(x))])
+
+    def took_step(self, loss: float, examples: int) -> None:
+        """Count a step of `examples` examples whose mini-batch loss was `loss` (it diverged if
+        not finite): `train_step`, or engine.core.cohort when it trains this run with others."""
+        self.step += 1
+        self.examples_seen += examples
+        self.history.batch_loss.append(loss)
+        if not math.isfinite(loss):
+            self._mark_diverged(loss)
 
     def _mark_diverged(self, loss: float) -> None:
         self.diverged = True

@@ -74,7 +74,6 @@ class SeedsTrainer:
         n_train = len(self._y_train)
         self.batch_size = n_train if config.full_batch else min(int(config.batch_size), n_train)
         self.steps_per_epoch = math.ceil(n_train / self.batch_size)
-        self._loss = self.head.LOSS(reduction="none")  # per example, so each seed gets its own mean
         self.reset()
 
     def reset(self) -> None:
@@ -124,12 +123,6 @@ class SeedsTrainer:
         self._cursor += self.batch_size
         return self._x_train[index], self._t_train[index]
 
-    def _losses(self, logits: Tensor, targets: Tensor) -> Tensor:
-        """Each seed's mean loss, shape (K,)."""
-        if logits.shape[-1] == 1:  # one output (binary or regression): loss per (example, output)
-            return self._loss(logits, targets).mean(dim=(1, 2))
-        return self._loss(logits.transpose(1, 2), targets).mean(dim=1)
-
     @property
     def diverged(self) -> bool:
         """True once every seed has diverged (`diverged_seeds` says which have)."""
@@ -138,7 +131,7 @@ class SeedsTrainer:
     def train_step(self) -> None:
         """Every seed one mini-batch (its own), in lock-step: forward, loss, backward, update."""
         x, targets = self._next_batch()
-        losses = self._losses(self.forward(x, training=True), targets)
+        losses = self.head.model_losses(self.forward(x, training=True), targets)
         self.optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()  # each seed's weights get the gradient of its own loss
         self.optimizer.step()
@@ -156,7 +149,7 @@ class SeedsTrainer:
         figures = {}
         for split, x, targets in (("train", self._x_train, self._t_train), ("test", self._x_test, self._t_test)):
             logits = self.forward(x.expand(self.n_seeds, -1, -1))
-            figures[f"{split}_loss"] = self._losses(logits, targets.expand(self.n_seeds, *targets.shape)).numpy()
+            figures[f"{split}_loss"] = self.head.model_losses(logits, targets.expand(self.n_seeds, *targets.shape)).numpy()
             figures[f"{split}_acc"] = self.head.accuracy(logits, targets).numpy()
         return figures
 

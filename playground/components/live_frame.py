@@ -1,12 +1,43 @@
 """What the live view paints, built from engine data by plain functions (no Streamlit).
 
-`live_frame(trainer)` returns one `Frame` per tick: a JSON-ready header (status figures,
-the recorded curves thinned to at most `MAX_CURVE_POINTS`, per-layer gradient norms, the
-network's weights, every word the canvas draws, how large and in which colours to draw it:
-`palette.for_browser()`, as the canvas has no colours of its own) and raw arrays
-(the network's answer over the plane and a thumbnail per hidden neuron as 8-bit levels,
-the points). `Frame.to_bytes` packs both into the one binary message the browser
-receives: Streamlit then has no JSON to encode, and nothing is base64-inflated.
+The server trains; the browser paints. A page sends the browser *messages* (`live_message`),
+each carrying several `Snapshot`s of the run (taken by whoever trains it, see
+playground.sessions and playground.classroom), oldest first, which the browser plays back
+smoothly between messages. A snapshot is small: the step, its losses and accuracies, the
+gradient sizes and the network's weights; the browser computes the answer over the plane
+and each hidden neuron's thumbnail from the weights itself (live_view.js `forward`), as
+TensorFlow Playground does. Networks too large to send 20 times a second (more than
+`WEIGHTS_LIMIT` parameters) are painted on the server instead: their snapshots carry the
+answer as 8-bit levels (`levels` mode).
+
+A message is one binary payload (`Frame.to_bytes`): a JSON header and raw arrays.
+Header fields (live_view.js reads them):
+- `task`; in full messages only, `text`, `scale` and `palette`: the words, the drawing scale
+  and the colours (the browser keeps them; a new language or scale makes the next message full).
+- `run`: changes when the run starts again (new settings, Reset): the browser drops what it kept.
+- `playing`: False: show the newest snapshot at once (Pause, Step, Reset), nothing to play back.
+- `interval`: seconds until the next message is expected; `now`: the server's `time.time()`.
+- `plane`: `bounds` and `res` of the answer's grid, `range` (regression), `classes` (multiclass).
+- `network`: `inputs` (feature names), `hidden`, `outputs`, `activation`, `layers` ([out, in]
+  of each weighted layer, input layer first), `names` (their short names), `shown` (neurons
+  drawn per layer), `thumb_res`, `thumbs` (whether hidden neurons show thumbnails or plain
+  boxes), `mode` ("weights" or "levels").
+- `snapshots`: [{`step`, `epoch`, `t` (server time taken), `diverged`, `train_loss`,
+  `test_loss`, `train_acc`, `test_acc` (None when not finite), `grads` (per layer)}].
+- `curves`: `full` (replace what the browser has) or not (append the points after its last
+  step), `log`, `x` (steps), `train_loss`, `test_loss`, `train_acc`, `test_acc`, `grads`
+  (per layer, a series each); a regression has no accuracy series.
+- `show_test`; `points`: True when the data's points are in the blobs.
+- `blobs`: name -> [offset, length, dtype] of the arrays after the header.
+Arrays: `weights` float32 (snapshots, parameters), per snapshot each layer's weight matrix
+(out x in, row-major) then its bias; in `levels` mode instead per snapshot `prob` (binary)
+or `value` (regression) or `cls` and `margin` (multiclass), uint8 (snapshots, res*res), and
+`thumbs` uint8 (snapshots, hidden neurons shown * thumb_res**2, or 0 when too many); the points
+`train_x`, `test_x` float32 (n, 2), `train_y`, `test_y` (uint8 classes, float32 values).
+
+Points and the whole curves travel in *full* messages: the first of a run, then every
+`FULL_SECONDS` (so a message the browser missed costs nothing for long); the others carry
+only the curve points since the last message.
 
 The answer over the plane follows the task: P(class 1) for two classes, the most likely
 class and its lead for more, the predicted value for a regression (see `_answer`).
@@ -17,14 +48,15 @@ from __future__ import annotations
 import json
 import math
 import struct
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from engine.core.datasets import MULTICLASS, REGRESSION, Dataset
-from engine.core.probes import DecisionGrid, decision_grid, grad_norms, hidden_grids, layer_names
+from engine.core.probes import DecisionGrid, decision_grid, flat_parameters, hidden_grids, layer_names
 from engine.core.trainer import Trainer
 from playground import palette
 from playground.i18n import DEFAULT_LANGUAGE, t
@@ -34,6 +66,10 @@ MAX_CURVE_POINTS = 400
 MAX_NEURONS_SHOWN = 12  # per layer in the network diagram
 THUMBNAIL_RESOLUTION = 20
 MAX_THUMBNAILS = 60  # above this many shown hidden neurons the diagram shows plain boxes
+# Networks with more parameters are painted on the server (4 bytes each per snapshot).
+WEIGHTS_LIMIT = 4_096
+# A message carries the points and the whole curves at least this often.
+FULL_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -56,10 +92,6 @@ class Frame:
         header = json.dumps({**self.header, "blobs": table}, separators=(",", ":"), allow_nan=False).encode()
         header += b" " * (-len(header) % 4)
         return struct.pack("<I", len(header)) + header + b"".join(chunks)
-
-    def for_viewer(self, texts: Mapping[str, str], scale: float) -> Frame:
-        """The same frame in another language (`live_texts`) and at another drawing scale."""
-        return replace(self, header={**self.header, "text": dict(texts), "scale": scale})
 
 
 def live_texts(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
@@ -175,67 +207,156 @@ def _answer(grid: DecisionGrid, data: Dataset) -> tuple[dict[str, Any], dict[str
     return {}, {"prob": _levels(grid.probability)}
 
 
-def live_frame(trainer: Trainer, show_test: bool = True, log_loss: bool = False,
-               resolution: int = BOUNDARY_RESOLUTION, texts: Mapping[str, str] | None = None,
-               scale: float = 1.0) -> Frame:
-    """One frame of the live view for the trainer's current state. Its status figures
-    come from the latest snapshot in the history, which must be of the current step.
-    `texts` are the words drawn (default: English `live_texts()`); `scale` enlarges
-    fonts, lines and markers (presenter mode)."""
-    data, history, task = trainer.data, trainer.history, trainer.task
-    if not trainer.recorded:
-        raise ValueError("record a snapshot of the current step before drawing it")
-    answer, answer_blobs = _answer(decision_grid(trainer.network, data.bounds, resolution), data)
-    keep = thin(len(history.steps))
+@dataclass(frozen=True)
+class Snapshot:
+    """The run at one step, as the browser paints it: figures, gradient sizes and weights
+    (`levels`: the server-painted answer and thumbnails instead, for large networks)."""
+
+    step: int
+    epoch: float
+    time: float  # time.time() when taken
+    diverged: bool
+    metrics: dict[str, float | None]  # train_loss, test_loss, train_acc, test_acc (None: not finite)
+    grads: list[float | None]
+    weights: np.ndarray | None = None
+    levels: dict[str, np.ndarray] | None = None
+
+
+def snapshot_bytes(shot: Snapshot) -> int:
+    """What a snapshot adds to a message: its weights, or its painted levels."""
+    if shot.weights is not None:
+        return shot.weights.nbytes
+    return sum(array.nbytes for array in (shot.levels or {}).values())
+
+
+def paints_in_browser(trainer: Trainer) -> bool:
+    """True if the browser computes the answer from the weights (not too many of them)."""
+    return sum(p.numel() for p in trainer.model.parameters()) <= WEIGHTS_LIMIT
+
+
+def snapshot(trainer: Trainer, resolution: int = BOUNDARY_RESOLUTION) -> Snapshot:
+    """A snapshot of the trainer's current step (recorded first if it is not)."""
+    trainer.record()
+    history = trainer.history
+    measured = ("train_loss", "test_loss") if trainer.task == REGRESSION else ("train_loss", "test_loss", "train_acc", "test_acc")
+    if paints_in_browser(trainer):
+        weights, levels = flat_parameters(trainer.model), None
+    else:
+        sizes = [trainer.n_inputs, *trainer.config.hidden_sizes, trainer.n_outputs]
+        shown = [min(n, MAX_NEURONS_SHOWN) for n in sizes]
+        _, answer = _answer(decision_grid(trainer.network, trainer.data.bounds, resolution), trainer.data)
+        weights, levels = None, {**answer, "thumbs": _neuron_thumbnails(trainer, shown[1:-1])}
+    return Snapshot(trainer.step, trainer.epoch, time.time(), trainer.diverged,
+                    {name: _finite(getattr(history, name)[-1]) for name in measured},
+                    [_finite(g) for g in history.grad_norms[-1]], weights, levels)
+
+
+@dataclass
+class Sent:
+    """What a browser session has been sent of its run: which run, its newest snapshot, up to
+    which step of the curves, and when the last full message went (`resend` makes the next
+    message full: the page was drawn anew, and its view may have lost what it kept)."""
+
+    run: int = -1
+    step: int = -1  # the newest snapshot's
+    curve_step: int = -1
+    full_at: float = -math.inf
+    view: tuple[Any, ...] = ()  # the words and scale sent
+
+    def resend(self) -> None:
+        self.full_at = -math.inf
+
+
+def _curves(trainer: Trainer, after: int | None, log_loss: bool) -> dict[str, Any]:
+    """The recorded curves, thinned to `MAX_CURVE_POINTS` (after=None), or the points after step `after`."""
+    history, task = trainer.history, trainer.task
+    if after is None:
+        keep = thin(len(history.steps))
+    else:
+        keep = [i for i in range(len(history.steps)) if history.steps[i] > after]
+    measured = ("train_loss", "test_loss") if task == REGRESSION else ("train_loss", "test_loss", "train_acc", "test_acc")
+    layers = len(trainer.model.linears)
+    return {
+        "full": after is None,
+        "log": log_loss,
+        "x": [history.steps[i] for i in keep],
+        **{name: [_finite(getattr(history, name)[i]) for i in keep] for name in measured},
+        "grads": [[_finite(history.grad_norms[i][layer]) for i in keep] for layer in range(layers)],
+    }
+
+
+def live_message(trainer: Trainer, snapshots: list[Snapshot], sent: Sent, *, run: int, playing: bool,
+                 interval: float, show_test: bool = True, log_loss: bool = False,
+                 resolution: int = BOUNDARY_RESOLUTION, texts: Mapping[str, str] | None = None,
+                 scale: float = 1.0, now: float | None = None) -> Frame:
+    """The next message of the live view: `snapshots` (at least one, oldest first, all of
+    `trainer`'s current run) and the curves since what `sent` says the browser has, or all of
+    it when the run changed or `FULL_SECONDS` have passed; `sent` is updated."""
+    if not snapshots:
+        raise ValueError("a message needs at least one snapshot")
+    now = time.time() if now is None else now
+    texts = dict(texts or live_texts())
+    view = (tuple(texts.values()), scale)
+    full = sent.run != run or sent.view != view or now - sent.full_at >= FULL_SECONDS
+    data, task = trainer.data, trainer.task
     hidden = list(trainer.config.hidden_sizes)
     sizes = [trainer.n_inputs, *hidden, trainer.n_outputs]
     shown = [min(n, MAX_NEURONS_SHOWN) for n in sizes]
-    weights = [  # a diverged network's NaN/inf weights are drawn as zero/huge
-        np.nan_to_num(np.round(layer.weight.detach().numpy()[: shown[i + 1], : shown[i]], 4), nan=0.0,
-                      posinf=1e9, neginf=-1e9).ravel().tolist()
-        for i, layer in enumerate(trainer.model.linears)
-    ]
-    # A regression has no accuracy (the engine records NaN): its curves are left out.
-    measured = ("train_loss", "test_loss") if task == REGRESSION else ("train_loss", "test_loss", "train_acc", "test_acc")
+    plane: dict[str, Any] = {"bounds": data.bounds, "res": resolution}
+    if task == MULTICLASS:
+        plane["classes"] = trainer.n_outputs
+    if task == REGRESSION:
+        plane["range"] = list(value_range(np.concatenate([data.y_train, data.y_test])))
+    mode = "weights" if snapshots[-1].weights is not None else "levels"
     header = {
-        "text": dict(texts or live_texts()),
-        "scale": scale,
-        "palette": palette.for_browser(),
+        **({"text": texts, "scale": scale, "palette": palette.for_browser()} if full else {}),
         "task": task,
-        "status": {
-            "step": trainer.step,
-            "epoch": trainer.epoch,
-            "diverged": trainer.diverged,
-            **{name: _finite(getattr(history, name)[-1]) for name in measured},
-        },
-        "boundary": {"res": resolution, "bounds": data.bounds, **answer},
+        "run": run,
+        "playing": playing,
+        "interval": interval,
+        "now": now,
         "show_test": show_test,
-        "curves": {
-            "x": [history.steps[i] for i in keep],
-            "log": log_loss,
-            **{name: [_finite(getattr(history, name)[i]) for i in keep] for name in measured},
-        },
-        "grads": {
-            "x": [history.steps[i] for i in keep],
-            "names": layer_names(trainer.model),
-            "layers": [[_finite(history.grad_norms[i][layer]) for i in keep] for layer in range(len(sizes) - 1)],
-            "now": [_finite(g) for g in grad_norms(trainer.model).tolist()],
-        },
+        "plane": plane,
         "network": {
-            "inputs": list(trainer.config.features)[: shown[0]],  # engine names; the texts name them (feature_x1sq: x1²)
+            "inputs": list(trainer.config.features),  # engine names; the texts name them (feature_x1sq: x1²)
             "hidden": hidden,
+            "outputs": trainer.n_outputs,
+            "activation": trainer.config.activation,
+            "layers": [list(layer.weight.shape) for layer in trainer.model.linears],
+            "names": layer_names(trainer.model),
             "shown": shown,
-            "weights": weights,
             "thumb_res": THUMBNAIL_RESOLUTION,
+            "thumbs": 0 < sum(shown[1:-1]) <= MAX_THUMBNAILS,  # else plain boxes
+            "mode": mode,
         },
+        "snapshots": [{"step": s.step, "epoch": s.epoch, "t": s.time, "diverged": s.diverged, **s.metrics,
+                       "grads": s.grads} for s in snapshots],
+        "curves": _curves(trainer, None if full else sent.curve_step, log_loss),
+        "points": full,
     }
-    target_type = np.float32 if task == REGRESSION else np.uint8  # a value, or a class
-    blobs = {
-        **answer_blobs,
-        "thumbs": _neuron_thumbnails(trainer, shown[1:-1]),
-        "train_x": data.x_train.astype(np.float32),
-        "train_y": data.y_train.astype(target_type),
-        "test_x": data.x_test.astype(np.float32),
-        "test_y": data.y_test.astype(target_type),
-    }
+    blobs: dict[str, np.ndarray] = {}
+    if mode == "weights":
+        blobs["weights"] = np.stack([s.weights for s in snapshots]).astype(np.float32)
+    else:
+        for name in snapshots[-1].levels:
+            blobs[name] = np.stack([s.levels[name] for s in snapshots])
+    if full:
+        target_type = np.float32 if task == REGRESSION else np.uint8  # a value, or a class
+        blobs.update(train_x=data.x_train.astype(np.float32), train_y=data.y_train.astype(target_type),
+                     test_x=data.x_test.astype(np.float32), test_y=data.y_test.astype(target_type))
+        sent.full_at, sent.view = now, view
+    if trainer.history.steps:
+        sent.curve_step = max(sent.curve_step if not full else -1, trainer.history.steps[-1])
+    sent.run, sent.step = run, snapshots[-1].step
     return Frame(header, blobs)
+
+
+def live_frame(trainer: Trainer, show_test: bool = True, log_loss: bool = False,
+               resolution: int = BOUNDARY_RESOLUTION, texts: Mapping[str, str] | None = None,
+               scale: float = 1.0) -> Frame:
+    """A full message showing the trainer's current step alone (not playing): what a paused
+    page, a test or a script sends. The step must have been recorded."""
+    if not trainer.recorded:
+        raise ValueError("record a snapshot of the current step before drawing it")
+    return live_message(trainer, [snapshot(trainer, resolution)], Sent(), run=0, playing=False, interval=1.0,
+                        show_test=show_test, log_loss=log_loss, resolution=resolution, texts=texts, scale=scale)

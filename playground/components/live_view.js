@@ -1,16 +1,39 @@
 // The 2D page's live view: status, the network's answer over the plane, loss/accuracy curves,
-// gradient flow and the network diagram, painted on canvases from one binary frame per tick.
-// Streamlit calls the default export again for every new frame with the same parentElement,
-// so everything here is idempotent: no listeners are added twice, canvases are reused.
-// Every word drawn comes from the frame (`T = frame.text`, see live_frame.py `live_texts`),
-// every colour too (`C`, from `frame.palette`: playground/palette.py, the Okabe-Ito colours
-// every figure of the playground uses), and every size is multiplied by the frame's scale `S`
-// (larger in presenter mode).
+// gradient flow and the network diagram, painted on canvases.
+// The server sends *messages* (live_frame.py `live_message`), each carrying several snapshots of
+// the run: its step, figures, gradient sizes and the network's weights. This script computes the
+// answer over the plane and each hidden neuron's thumbnail from the weights itself (`forward`, what
+// the engine's decision_grid and hidden_grids do), and plays the snapshots back a steady delay
+// behind the server, spread in time as they were taken (`playhead`). A large network comes
+// painted already (`levels` mode: the answer as 8-bit levels per snapshot).
+// Streamlit calls the default export again for every new message, and sometimes with the same
+// one, with the same parentElement: what a view keeps between messages (words, points, curves,
+// snapshots waiting to be painted) lives in its state, keyed by that element, and a message seen
+// already changes nothing. No listeners are added; canvases and buffers are reused.
+// Every word drawn comes from the messages (`T`, see live_frame.py `live_texts`), every colour too
+// (`C`, from the palette: playground/palette.py, the Okabe-Ito colours every figure of the
+// playground uses), and every size is multiplied by the scale `S` (larger in presenter mode);
+// only full messages carry them, the others reuse the last ones.
 
 const FONT = "system-ui, 'Noto Sans', 'NanumGothic', sans-serif";
+// Curve points kept per series; past it every other one goes (the newest stays), so a long run's
+// charts keep their shape and the memory stays bounded.
+const MAX_CURVE_POINTS = 1000;
+// Multiply-adds for one picture of the plane (about 1 ns each: ~6 ms); a wider network's plane is
+// computed on a coarser grid to stay within it, so a frame still paints in under 15 ms. The
+// picture is scaled up smoothed anyway, and the boundary line is interpolated between grid points.
+const PLANE_BUDGET = 6e6;
+const MIN_PLANE_RES = 30;
+// Playback (all in seconds): each snapshot is painted `delay` after the server took it, the delay
+// being the longest wait for a message seen lately (about one message interval) plus MARGIN, and
+// at most one interval plus MAX_EXTRA: a late message then costs a pause and a jump, never a
+// growing lag.
+const MARGIN = 0.08;
+const MAX_EXTRA = 0.35;
+const TIMING_WINDOW = 10;  // messages the delay and the clock offset are learnt from
 
-let S = 1;  // this frame's drawing scale: fonts, lines, markers and margins
-let C = null;  // this frame's colours (see usePalette)
+let S = 1;  // the drawing scale of the view being painted: fonts, lines, markers and margins
+let C = null;  // its colours (see usePalette)
 let paletteKey = "";
 
 // "#rrggbb" -> [r, g, b], for colours mixed here (colour tables, translucent edges).
@@ -38,8 +61,8 @@ function diverging(low, high, strength) {
   return lut;
 }
 
-// The frame's palette (hex strings; `tint`: how far the plane's colour goes from white where
-// the network is sure) with what is mixed from it, rebuilt only when it changes.
+// The palette (hex strings; `tint`: how far the plane's colour goes from white where the network
+// is sure) with what is mixed from it, rebuilt only when it changes.
 function usePalette(palette) {
   const key = JSON.stringify(palette);
   if (key === paletteKey) return;
@@ -52,7 +75,7 @@ function usePalette(palette) {
   paletteKey = key;
 }
 
-// A frame is: uint32 header length, UTF-8 JSON header, then raw arrays listed in
+// A message is: uint32 header length, UTF-8 JSON header, then raw arrays listed in
 // header.blobs as name -> [offset after the header, byte length, dtype] (see live_frame.py).
 function unpack(bytes) {
   const length = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
@@ -64,6 +87,304 @@ function unpack(bytes) {
   }
   return [header, blobs];
 }
+
+// ---------------------------------------------------------------------------------------------
+// The network, run here on a snapshot's weights: what engine/core/probes.py does on the server.
+
+// The input features of a point (x1, x2), by the engine's names (engine/core/datasets.py FEATURES).
+const FEATURES = {
+  x1: (x1, x2) => x1,
+  x2: (x1, x2) => x2,
+  x1sq: (x1, x2) => x1 * x1,
+  x2sq: (x1, x2) => x2 * x2,
+  x1x2: (x1, x2) => x1 * x2,
+  sin_x1: (x1, x2) => Math.sin(x1),
+  sin_x2: (x1, x2) => Math.sin(x2),
+};
+
+// An odd function (tanh, erf) from a table of its values and slopes every 1/64 on [0, end), by
+// cubic Hermite interpolation: error about h^4 / 384 times the size of its 4th derivative, below
+// 1e-9 for both, in a few multiply-adds (Math.tanh and Math.exp cost several times more, and a
+// plane needs 100,000s). Beyond `end` the function is its value there (tanh(12), erf(6): 1 to 1e-10).
+const TABLE_STEPS = 64;
+function oddFunction(f, slope, end) {
+  const table = new Float64Array(2 * (end * TABLE_STEPS + 1)), top = f(end);
+  for (let k = 0; k <= end * TABLE_STEPS; k++) {
+    table[2 * k] = f(k / TABLE_STEPS);
+    table[2 * k + 1] = slope(k / TABLE_STEPS) / TABLE_STEPS;
+  }
+  return (x) => {
+    const a = x < 0 ? -x : x;
+    if (!(a < end)) return a === a ? (x < 0 ? -top : top) : NaN;
+    const u = a * TABLE_STEPS, k = u | 0, t = u - k, s = 1 - t, i = 2 * k;
+    const y = (1 + 2 * t) * s * s * table[i] + t * s * s * table[i + 1]
+            + t * t * (3 - 2 * t) * table[i + 2] - t * t * s * table[i + 3];
+    return x < 0 ? -y : y;
+  };
+}
+
+// erf(x) = 2/sqrt(pi) e^(-x^2) sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)): all terms positive, so
+// the sum loses no digits; used to build erf's table.
+function erfSeries(x) {
+  let term = x, sum = x;
+  for (let n = 0; term > 1e-17 * sum; n++) { term *= (2 * x * x) / (2 * n + 3); sum += term; }
+  return (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
+}
+export const erf = oddFunction(erfSeries, (x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), 6);
+const tanh = oddFunction(Math.tanh, (x) => 1 - Math.tanh(x) ** 2, 12);
+
+// The hidden layers' activations, by the engine's names (engine/core/models.py ACTIVATIONS),
+// each applied in place to values a to b of a layer's outputs: a loop of its own per activation, so each
+// compiles to tight code (one shared loop calling a function per value is several times slower).
+const ACTIVATIONS = {
+  sigmoid: (v, a, b) => { for (let k = a; k < b; k++) v[k] = 0.5 + 0.5 * tanh(0.5 * v[k]); },
+  tanh: (v, a, b) => { for (let k = a; k < b; k++) v[k] = tanh(v[k]); },
+  relu: (v, a, b) => { for (let k = a; k < b; k++) v[k] = Math.max(v[k], 0); },
+  leaky_relu: (v, a, b) => { for (let k = a; k < b; k++) v[k] = v[k] > 0 ? v[k] : 0.01 * v[k]; },
+  elu: (v, a, b) => { for (let k = a; k < b; k++) v[k] = v[k] > 0 ? v[k] : Math.expm1(v[k]); },  // alpha 1
+  // torch's exact GELU, not its tanh approximation
+  gelu: (v, a, b) => { for (let k = a; k < b; k++) v[k] = 0.5 * v[k] * (1 + erf(v[k] * Math.SQRT1_2)); },
+  linear: () => {},
+};
+
+// Typed arrays reused from frame to frame, by name: a frame allocates nothing new.
+const BUFFERS = new Map();
+function buffer(name, Type, length) {
+  let array = BUFFERS.get(name);
+  if (!array || array.length !== length || !(array instanceof Type)) {
+    array = new Type(length);
+    BUFFERS.set(name, array);
+  }
+  return array;
+}
+
+// The network's inputs over a res x res grid covering `bounds`, as decision_grid builds them:
+// np.linspace axes (float64, then float32), points row-major over x2 then x1 (row 0: the lowest
+// x2), then each named feature in float32. One row of res*res values per feature. Kept for the
+// last few planes, since the plane only changes with the data.
+const INPUTS = new Map();
+function gridInputs(bounds, res, names) {
+  const key = JSON.stringify([bounds, res, names]);
+  let x = INPUTS.get(key);
+  if (x) return x;
+  const axis = ([low, high]) => Float64Array.from({ length: res }, (_, i) =>
+    Math.fround(i === res - 1 && res > 1 ? high : i * ((high - low) / (res - 1)) + low));
+  const x1 = axis(bounds[0]), x2 = axis(bounds[1]), n = res * res;
+  x = new Float32Array(names.length * n);
+  names.forEach((name, f) => {
+    const feature = FEATURES[name];
+    for (let i = 0; i < res; i++) for (let j = 0; j < res; j++) x[f * n + i * res + j] = feature(x1[j], x2[i]);
+  });
+  if (INPUTS.size >= 4) INPUTS.delete(INPUTS.keys().next().value);
+  INPUTS.set(key, x);
+  return x;
+}
+
+// Each weighted layer's shape and where its weight matrix (out x in, row-major) and its bias
+// start in a snapshot's flat weights (engine/core/probes.py flat_parameters).
+function layout(layers) {
+  let at = 0;
+  return layers.map(([outputs, inputs]) => {
+    const layer = { outputs, inputs, weights: at, bias: at + outputs * inputs };
+    at += outputs * inputs + outputs;
+    return layer;
+  });
+}
+
+// The network on `n` points (`x`: one row of n values per input feature): each layer's outputs,
+// one row of n values per neuron, after the activation for hidden layers, raw for the last. One
+// pass per weighted layer, in float32 like torch, in buffers named after `slot`.
+function forward(m, weights, x, n, slot) {
+  const act = ACTIVATIONS[m.network.activation], layers = m.layout, outputs = [];
+  let input = x;
+  for (let l = 0; l < layers.length; l++) {
+    const { outputs: nOut, inputs: nIn, weights: at, bias } = layers[l];
+    const out = buffer(`${slot}.${l}`, Float32Array, nOut * n);
+    for (let o = 0; o < nOut; o++) {
+      const row = o * n, w = at + o * nIn;
+      out.fill(weights[bias + o], row, row + n);
+      let i = 0;
+      for (; i + 4 <= nIn; i += 4) {
+        addScaled4(out, row, input, i * n, n, weights[w + i], weights[w + i + 1], weights[w + i + 2], weights[w + i + 3], n);
+      }
+      if (i + 2 <= nIn) { addScaled2(out, row, input, i * n, n, weights[w + i], weights[w + i + 1], n); i += 2; }
+      if (i < nIn) addScaled(out, row, input, i * n, weights[w + i], n);
+    }
+    if (l < layers.length - 1) act(out, 0, out.length);
+    outputs.push(out);
+    input = out;
+  }
+  return outputs;
+}
+
+// out[to + p] += w * x[from + p] for p < count: a neuron's row gets one input's row, weighted.
+// Kept apart in small functions of their own, so the engine compiles them tight; taking four
+// inputs per pass (rows `stride` apart) reads and writes the neuron's row a quarter as often,
+// about three times faster than one at a time (two: for the plane's two inputs x1, x2).
+function addScaled(out, to, x, from, w, count) {
+  for (let p = 0; p < count; p++) out[to + p] += w * x[from + p];
+}
+function addScaled2(out, to, x, from, stride, w0, w1, count) {
+  const a = from, b = from + stride;
+  for (let p = 0; p < count; p++) out[to + p] += w0 * x[a + p] + w1 * x[b + p];
+}
+function addScaled4(out, to, x, from, stride, w0, w1, w2, w3, count) {
+  const a = from, b = from + stride, c = from + 2 * stride, d = from + 3 * stride;
+  for (let p = 0; p < count; p++) out[to + p] += w0 * x[a + p] + w1 * x[b + p] + w2 * x[c + p] + w3 * x[d + p];
+}
+
+// The answer over the plane from the last layer's raw outputs, by task, laid out as
+// decision_grid's (res*res points, row-major): P(class 1) for two classes, the class
+// probabilities (res*res x classes, softmax) for more, the predicted value for a regression.
+function answer(m, logits, n, slot) {
+  if (m.task === "multiclass") {
+    const classes = m.network.outputs, p = buffer(`${slot}.answer`, Float32Array, n * classes);
+    for (let q = 0; q < n; q++) {
+      let top = -Infinity, sum = 0;
+      for (let c = 0; c < classes; c++) top = Math.max(top, logits[c * n + q]);
+      for (let c = 0; c < classes; c++) sum += (p[q * classes + c] = Math.exp(logits[c * n + q] - top));
+      for (let c = 0; c < classes; c++) p[q * classes + c] /= sum;
+    }
+    return p;
+  }
+  const v = buffer(`${slot}.answer`, Float32Array, n);
+  if (m.task === "regression") v.set(logits.subarray(0, n));
+  else for (let q = 0; q < n; q++) v[q] = 1 / (1 + Math.exp(-logits[q]));
+  return v;
+}
+
+// A value in [0, 1] as an 8-bit level, as live_frame.py `_levels` (NaN, from a diverged
+// network, is 0.5: undecided).
+const level = (v) => (v === v ? Math.round(Math.min(1, Math.max(0, v)) * 255) : 128);
+
+// The answer as the 8-bit levels the plane is painted from (live_frame.py `_answer`): `prob`
+// for two classes; `cls` (the most likely class) and `margin` (its lead over the runner-up; a
+// diverged network's is a tie) for more; `value` on the plane's `range` for a regression.
+function answerLevels(m, values, n, slot) {
+  if (m.task === "multiclass") {
+    const classes = m.network.outputs;
+    const cls = buffer(`${slot}.cls`, Uint8Array, n), margin = buffer(`${slot}.margin`, Uint8Array, n);
+    for (let q = 0; q < n; q++) {
+      let best = 0, first = values[q * classes], second = -Infinity;
+      for (let c = 1; c < classes; c++) {
+        const v = values[q * classes + c];
+        if (v > first) { second = first; first = v; best = c; } else if (v > second) second = v;
+      }
+      cls[q] = first === first ? best : 0;
+      margin[q] = first === first ? level(first - second) : 0;
+    }
+    return { cls, margin };
+  }
+  const levels = buffer(`${slot}.levels`, Uint8Array, n);
+  if (m.task === "regression") {
+    const [low, high] = m.plane.range;
+    for (let q = 0; q < n; q++) levels[q] = level((values[q] - low) / (high - low));
+    return { value: levels };
+  }
+  for (let q = 0; q < n; q++) levels[q] = level(values[q]);
+  return { prob: levels };
+}
+
+// Each shown hidden neuron's activation over a thumb_res grid, min-max scaled per neuron (0.5
+// when flat), as 8-bit levels, one tile after another (live_frame.py `_neuron_thumbnails`);
+// null when the diagram shows too many neurons to give each a picture.
+function neuronThumbnails(m, weights, slot) {
+  const net = m.network, hidden = net.shown.slice(1, -1), count = hidden.reduce((a, b) => a + b, 0);
+  if (count === 0 || !net.thumbs) return null;  // the server says whether the diagram shows them
+  const res = net.thumb_res, n = res * res;
+  const outputs = forward(m, weights, gridInputs(m.plane.bounds, res, net.inputs), n, `${slot}.thumb`);
+  const tiles = buffer(`${slot}.tiles`, Uint8Array, count * n);
+  let k = 0;
+  hidden.forEach((shown, l) => {
+    for (let neuron = 0; neuron < shown; neuron++, k++) {
+      const values = outputs[l].subarray(neuron * n, (neuron + 1) * n);
+      let low = Infinity, high = -Infinity;
+      for (const v of values) { low = Math.min(low, v); high = Math.max(high, v); }  // NaN if any is
+      const span = high - low;
+      for (let q = 0; q < n; q++) tiles[k * n + q] = span > 1e-6 ? level((values[q] - low) / span) : 128;
+    }
+  });
+  return tiles;
+}
+
+// The shown part of each weight matrix (shown outputs x shown inputs): the diagram's edges.
+function shownEdges(m, weights) {
+  const sizes = m.network.shown;
+  return m.layout.map((layer, l) => {
+    const nIn = sizes[l], nOut = sizes[l + 1], edges = new Float32Array(nOut * nIn);
+    for (let o = 0; o < nOut; o++) {
+      for (let i = 0; i < nIn; i++) edges[o * nIn + i] = weights[layer.weights + o * layer.inputs + i];
+    }
+    return edges;
+  });
+}
+
+// A message's header and arrays, with what is worked out once per message (the layers' layout,
+// the weights per snapshot).
+function messageOf(header, blobs) {
+  const m = { ...header, blobs, layout: layout(header.network.layers) };
+  m.perSnapshot = blobs.weights ? blobs.weights.length / header.snapshots.length : 0;
+  return m;
+}
+
+function snapshotWeights(m, index) {
+  if (m.network.mode !== "weights") throw new Error("a message in levels mode carries no weights");
+  return m.blobs.weights.subarray(index * m.perSnapshot, (index + 1) * m.perSnapshot);
+}
+
+// The plane's grid for painting: the message's resolution, or a coarser one for a wide network.
+function paintResolution(m) {
+  const perPoint = m.layout.reduce((sum, layer) => sum + layer.outputs * layer.inputs, 0);
+  const res = m.plane.res;
+  if (res * res * perPoint <= PLANE_BUDGET) return res;
+  return Math.min(res, Math.max(MIN_PLANE_RES, Math.floor(Math.sqrt(PLANE_BUDGET / perPoint))));
+}
+
+// What snapshot `index` of message `m` looks like: the answer as 8-bit levels over a res x res
+// grid, each shown hidden neuron's thumbnail (or null: plain boxes) and the diagram's edge
+// weights (null in levels mode: the server sends no weights).
+function look(m, index) {
+  const net = m.network;
+  if (net.mode !== "weights") {
+    const res = m.plane.res, n = res * res, levels = {};
+    for (const name of ["prob", "value", "cls", "margin"]) {
+      if (m.blobs[name]) levels[name] = m.blobs[name].subarray(index * n, (index + 1) * n);
+    }
+    const thumbs = m.blobs.thumbs, per = thumbs ? thumbs.length / m.snapshots.length : 0;
+    return { res, levels, thumbs: per ? thumbs.subarray(index * per, (index + 1) * per) : null, edges: null };
+  }
+  const weights = snapshotWeights(m, index), res = paintResolution(m), n = res * res;
+  const outputs = forward(m, weights, gridInputs(m.plane.bounds, res, net.inputs), n, "plane");
+  return {
+    res,
+    levels: answerLevels(m, answer(m, outputs[outputs.length - 1], n, "plane"), n, "plane"),
+    thumbs: neuronThumbnails(m, weights, "plane"),
+    edges: shownEdges(m, weights),
+  };
+}
+
+// For tests (tests/browser/test_browser_surface.py), on a message's bytes and a snapshot's index:
+// the answer over the plane at the plane's full resolution, as the engine's decision_grid gives
+// it, flattened (res*res values, or res*res*classes probabilities for more than two classes);
+// the thumbnails' levels (empty when the diagram shows plain boxes); the plane's 8-bit levels.
+export function surface(payload, index = 0) {
+  const m = messageOf(...unpack(payload)), res = m.plane.res, n = res * res;
+  const outputs = forward(m, snapshotWeights(m, index), gridInputs(m.plane.bounds, res, m.network.inputs), n, "test");
+  return answer(m, outputs[outputs.length - 1], n, "test").slice();
+}
+export function thumbnails(payload, index = 0) {
+  const m = messageOf(...unpack(payload));
+  const tiles = neuronThumbnails(m, snapshotWeights(m, index), "test");
+  return tiles ? tiles.slice() : new Uint8Array(0);
+}
+export function planeLevels(payload, index = 0) {
+  const m = messageOf(...unpack(payload)), n = m.plane.res * m.plane.res;
+  const levels = answerLevels(m, surface(payload, index), n, "test");
+  return Object.fromEntries(Object.entries(levels).map(([name, array]) => [name, array.slice()]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drawing.
 
 // Size a canvas's backing store to its CSS box at the device's pixel ratio; returns a 2D
 // context drawing in CSS pixels, and the CSS width and height.
@@ -80,15 +401,19 @@ function fit(canvas) {
   return [ctx, w, h];
 }
 
+// Whole numbers with thousands separators (1,500), as toLocaleString("en-US") writes them; one
+// formatter for every label, since building one per call (what toLocaleString does) is slow.
+const GROUPED = new Intl.NumberFormat("en-US");
+
 function fmt(v) {
   if (v === null || v === undefined || !isFinite(v)) return "–";
-  if (Number.isInteger(v) && Math.abs(v) < 1e6) return v.toLocaleString("en-US");
+  if (Number.isInteger(v) && Math.abs(v) < 1e6) return GROUPED.format(v);
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(1);
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toPrecision(2);
 }
 
-// A text template from the frame with its {placeholders} filled in (as Python's str.format).
+// A text template from the messages with its {placeholders} filled in (as Python's str.format).
 const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
 
 // Round tick values for an axis from lo to hi, and a formatter with the decimals they need.
@@ -302,10 +627,8 @@ function contour(field, res, level) {
 // The boundaries of a multiclass answer: for each class c, the lead of c over the best other
 // class (+margin where c wins, -margin elsewhere) changes sign on c's border. The last class's
 // borders are all borders of another class too.
-const SIGNED = { field: new Float32Array(0) };
 function classBorders(classes, margins, res, count) {
-  if (SIGNED.field.length !== res * res) SIGNED.field = new Float32Array(res * res);
-  const field = SIGNED.field, segs = [];
+  const field = buffer("borders", Float32Array, res * res), segs = [];
   for (let c = 0; c < count - 1; c++) {
     for (let i = 0; i < field.length; i++) field[i] = classes[i] === c ? margins[i] + 0.5 : -margins[i] - 0.5;
     for (const p of contour(field, res, 0)) segs.push(p);
@@ -313,25 +636,27 @@ function classBorders(classes, margins, res, count) {
   return segs;
 }
 
-// The colour of a regression target or prediction `v` on the frame's value range.
+// The colour of a regression target or prediction `v` on the plane's value range.
 function valueLevel(v, [lo, hi]) {
   return Math.max(0, Math.min(255, Math.round(((v - lo) / (hi - lo)) * 255)));
 }
 
-function drawBoundary(canvas, frame, blobs, image) {
+// The plane: the answer's picture, the decision boundary, the data's points (once a full
+// message has brought them), axes, and a regression's colour bar. `p`: what paint() gathered.
+function drawBoundary(canvas, p, image) {
   const [ctx, w, h] = fit(canvas);
-  const T = frame.text, b = frame.boundary, res = b.res, task = frame.task;
+  const T = p.T, plane = p.plane, res = p.look.res, levels = p.look.levels, task = p.task;
   const legend = task === "regression" ? 78 * S : 0;  // room for the colour bar
   const size = Math.max(20, Math.min(w - 62 * S - legend, h - 46 * S)), box = { l: 54 * S, t: 10 * S, s: size };
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(image, box.l, box.t, size, size);
-  const [[x1lo, x1hi], [x2lo, x2hi]] = b.bounds;
+  const [[x1lo, x1hi], [x2lo, x2hi]] = plane.bounds;
   const X = (x) => box.l + ((x - x1lo) / (x1hi - x1lo)) * size;
   const Y = (y) => box.t + size - ((y - x2lo) / (x2hi - x2lo)) * size;
 
   // Decision boundary: probability 0.5 for two classes, the borders between classes for more.
-  const segs = task === "binary" ? contour(blobs.prob, res, 127.5)
-             : task === "multiclass" ? classBorders(blobs.cls, blobs.margin, res, b.classes) : [];
+  const segs = task === "binary" ? contour(levels.prob, res, 127.5)
+             : task === "multiclass" ? classBorders(levels.cls, levels.margin, res, plane.classes) : [];
   const cell = size / (res - 1);
   ctx.strokeStyle = C.dark; ctx.lineWidth = 2.5 * S; ctx.beginPath();
   for (let i = 0; i < segs.length; i += 2) {
@@ -341,7 +666,7 @@ function drawBoundary(canvas, frame, blobs, image) {
   ctx.stroke();
 
   const colour = task === "regression"
-    ? (targets, i) => { const v = valueLevel(targets[i], b.range) * 3; return [C.pointLut[v], C.pointLut[v + 1], C.pointLut[v + 2]]; }
+    ? (targets, i) => { const v = valueLevel(targets[i], plane.range) * 3; return [C.pointLut[v], C.pointLut[v + 1], C.pointLut[v + 2]]; }
     : (targets, i) => C.classRGB[targets[i] % C.classRGB.length];
   // Regression targets run through white (a target of 0), so their points are always filled
   // and rimmed in grey: light for training points, dark for test points.
@@ -362,8 +687,10 @@ function drawBoundary(canvas, frame, blobs, image) {
       }
     }
   };
-  drawPoints(blobs.train_x, blobs.train_y, false);
-  if (frame.show_test) drawPoints(blobs.test_x, blobs.test_y, true);
+  if (p.points) {
+    drawPoints(p.points.train_x, p.points.train_y, false);
+    if (p.showTest) drawPoints(p.points.test_x, p.points.test_y, true);
+  }
 
   ctx.strokeStyle = C.axis; ctx.lineWidth = S; ctx.strokeRect(box.l, box.t, size, size);
   const count = Math.min(5, Math.max(3, Math.floor(size / (60 * S))));  // fewer labels on a small or enlarged plane
@@ -373,7 +700,7 @@ function drawBoundary(canvas, frame, blobs, image) {
   text(ctx, T.x1, box.l + size / 2, box.t + size + 33 * S, { size: 13, align: "center", max: size });
   ctx.save(); ctx.translate(12 * S, box.t + size / 2); ctx.rotate(-Math.PI / 2);
   text(ctx, T.x2, 0, 0, { size: 13, align: "center", max: size }); ctx.restore();
-  if (task === "regression") colourBar(ctx, T, b.range, box.l + size + 14 * S, box.t, size);
+  if (task === "regression") colourBar(ctx, T, plane.range, box.l + size + 14 * S, box.t, size);
 }
 
 // The regression's colour scale: a vertical bar beside the plane, values on its right.
@@ -397,12 +724,12 @@ function colourBar(ctx, T, range, x, top, height) {
 
 // Layers of neurons; hidden neurons show a thumbnail of what they respond to over the plane,
 // output neurons the network's answer; edges are blue for positive and orange for negative
-// weights, thicker when larger.
-function drawNetwork(canvas, frame, blobs, outputImages) {
+// weights, thicker when larger. A large network's weights stay on the server: its edges are
+// all drawn alike, thin and grey (the layers' wiring, not its strengths).
+function drawNetwork(canvas, p, outputImages) {
   const [ctx, w, h] = fit(canvas);
-  const T = frame.text, net = frame.network;
-  const thumbs = blobs.thumbs.length ? blobs.thumbs : null, tr = net.thumb_res;
-  const sizes = net.shown, layers = sizes.length, classes = frame.task === "multiclass";
+  const T = p.T, net = p.network, thumbs = p.look.thumbs, edges = p.look.edges, tr = net.thumb_res;
+  const sizes = net.shown, layers = sizes.length, classes = p.task === "multiclass";
   const node = (thumbs ? 34 : 18) * S, radius = 15 * S;
   // Output neurons of several classes are named on their right: keep room for the longest name.
   ctx.font = `${12 * S}px ${FONT}`;
@@ -410,17 +737,22 @@ function drawNetwork(canvas, frame, blobs, outputImages) {
   const right = Math.max(70 * S, ...names.map((name) => node / 2 + 10 * S + ctx.measureText(name).width));
   const colX = (i) => 70 * S + (i * (w - 70 * S - right)) / Math.max(1, layers - 1);
   const rowY = (i, n) => 26 * S + ((i + 0.5) * (h - 52 * S)) / n;
-  const maxW = Math.max(1e-6, ...net.weights.flat().map(Math.abs));
+  let maxW = 1e-6;
+  for (const m of edges || []) for (const v of m) if (Math.abs(v) > maxW) maxW = Math.abs(v);  // NaN is skipped
   for (let l = 0; l < layers - 1; l++) {
-    const m = net.weights[l], nIn = sizes[l], nOut = sizes[l + 1];
+    const nIn = sizes[l], nOut = sizes[l + 1];
+    if (!edges) { ctx.strokeStyle = C.grid; ctx.lineWidth = 0.75 * S; ctx.beginPath(); }
     for (let o = 0; o < nOut; o++) {
       for (let i = 0; i < nIn; i++) {
-        const v = m[o * nIn + i], c = v >= 0 ? C.blueRGB : C.orangeRGB;
+        if (!edges) { ctx.moveTo(colX(l), rowY(i, nIn)); ctx.lineTo(colX(l + 1), rowY(o, nOut)); continue; }
+        const v = edges[l][o * nIn + i], c = v >= 0 ? C.blueRGB : C.orangeRGB;
+        if (!isFinite(v)) continue;  // a diverged network's
         ctx.strokeStyle = `rgba(${c},${0.25 + 0.75 * Math.min(1, Math.abs(v) / maxW)})`;
         ctx.lineWidth = (0.5 + 5 * Math.min(1, Math.abs(v) / maxW)) * S;
         ctx.beginPath(); ctx.moveTo(colX(l), rowY(i, nIn)); ctx.lineTo(colX(l + 1), rowY(o, nOut)); ctx.stroke();
       }
     }
+    if (!edges) ctx.stroke();
   }
   // Input names inside their circles when they all fit (x1, x2), else to their left (sin x1).
   const inputs = net.inputs.map((name) => T[`feature_${name}`] || name);
@@ -461,70 +793,209 @@ function drawNetwork(canvas, frame, blobs, outputImages) {
 
 function statusHTML(s, T, task) {
   const pct = (v) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)}%`);
-  const cells = [[T.step, s.step.toLocaleString("en-US")], [T.epoch, s.epoch.toFixed(1)],
+  const cells = [[T.step, GROUPED.format(s.step)], [T.epoch, s.epoch.toFixed(1)],
                  [T.train_loss, fmt(s.train_loss)], [T.test_loss, fmt(s.test_loss)]];
   if (task !== "regression") cells.push([T.train_acc, pct(s.train_acc)], [T.test_acc, pct(s.test_acc)]);
   return cells.map(([k, v]) => `<div class="cell"><div class="k">${k}</div><div class="v">${v}</div></div>`).join("");
 }
 
-// Labels for screen readers, in the frame's language (set only when they change).
+// Labels for screen readers, in the view's language (set only when they change).
 function label(element, value) {
   if (element.getAttribute("aria-label") !== value) element.setAttribute("aria-label", value);
 }
 
-export default function ({ data: payload, parentElement }) {
-  if (!(payload instanceof Uint8Array) || payload.length < 4) return;
+// ---------------------------------------------------------------------------------------------
+// What a view keeps between messages, and playback.
+
+const STATES = new WeakMap();  // parentElement -> its view's state
+// The last words, scale and palette any view received: a view mounted afresh mid-run (its
+// messages are not full until FULL_SECONDS have passed) paints with them meanwhile.
+let lastView = null;
+
+function stateOf(parentElement) {
+  let state = STATES.get(parentElement);
+  if (!state) {
+    state = {
+      root: parentElement, seen: "", view: null, run: null, showTest: true, points: null, curves: null,
+      waiting: [], shown: null, raf: 0, offsets: [], waits: [], interval: 1,
+    };
+    STATES.set(parentElement, state);
+  }
+  return state;
+}
+
+// The seconds since 1970 on this computer's clock, steadily (performance.now never steps back).
+const clock = () => (performance.timeOrigin + performance.now()) / 1000;
+
+const MEASURES = ["train_loss", "test_loss", "train_acc", "test_acc"];
+
+// The curves a message brings: all of them (`full`), or the points after the last step kept.
+// Past MAX_CURVE_POINTS, every other point goes, counted from the newest (which stays).
+function mergeCurves(state, c) {
+  const names = MEASURES.filter((name) => c[name]);
+  let kept = state.curves;
+  if (c.full || !kept || kept.grads.length !== c.grads.length) {
+    kept = { x: [], grads: c.grads.map(() => []), ...Object.fromEntries(names.map((name) => [name, []])) };
+  }
+  const after = kept.x.length ? kept.x[kept.x.length - 1] : -Infinity;
+  c.x.forEach((step, i) => {
+    if (step <= after) return;
+    kept.x.push(step);
+    for (const name of names) kept[name].push(c[name][i]);
+    c.grads.forEach((series, layer) => kept.grads[layer].push(series[i]));
+  });
+  if (kept.x.length > MAX_CURVE_POINTS) {
+    const thin = (series) => series.filter((_, i) => (series.length - 1 - i) % 2 === 0);
+    for (const name of ["x", ...names]) kept[name] = thin(kept[name]);
+    kept.grads = kept.grads.map(thin);
+  }
+  kept.log = c.log;
+  state.curves = kept;
+}
+
+// Learn the timing from a message arriving at `now` (this computer's clock): the clock offset
+// (arrival minus the server's sending time; the smallest of the last few: the clocks' difference
+// plus the quickest delivery), and how long the message kept its oldest snapshot waiting.
+function learnTiming(state, m, now) {
+  state.interval = m.interval;
+  state.offsets = [...state.offsets, now - m.now].slice(-TIMING_WINDOW);
+  if (m.playing) {
+    const offset = Math.min(...state.offsets);
+    state.waits = [...state.waits, now - offset - m.snapshots[0].t].slice(-TIMING_WINDOW);
+  }
+}
+
+// The server time up to which snapshots are due at `now`: now, less the clock offset, less the
+// delay (the longest wait seen lately plus MARGIN, at most one interval plus MAX_EXTRA).
+function playhead(state, now) {
+  const wait = state.waits.length ? Math.max(...state.waits) : state.interval;
+  const delay = Math.max(0, Math.min(wait + MARGIN, state.interval + MAX_EXTRA));
+  return now - Math.min(...state.offsets) - delay;
+}
+
+// Take a message in: its words, points and curves, and, when playing, its snapshots newer than
+// any shown or waiting into the waiting line (a new run first drops what the last one left).
+// Snapshots overtaken by a newer one already due go at once: a hidden tab, which gets no
+// animation frames, keeps no more than a few seconds of them.
+function receive(state, m, now) {
+  if (m.text) state.view = lastView = { text: m.text, scale: m.scale, palette: m.palette };
+  if (m.run !== state.run) {
+    Object.assign(state, { run: m.run, points: null, curves: null, waiting: [], shown: null });
+  }
+  if (m.points) {
+    const { train_x, train_y, test_x, test_y } = m.blobs;
+    state.points = { train_x, train_y, test_x, test_y };
+  }
+  state.showTest = m.show_test;
+  mergeCurves(state, m.curves);
+  learnTiming(state, m, now);
+  if (!m.playing) {
+    state.waiting = [];
+    return;
+  }
+  const waiting = state.waiting, newest = waiting.length ? waiting[waiting.length - 1].t : state.shown ? state.shown.t : -Infinity;
+  m.snapshots.forEach((snap, index) => { if (snap.t > newest) waiting.push({ m, index, t: snap.t }); });
+  const count = due(state, now);
+  if (count > 1) waiting.splice(0, count - 1);
+}
+
+// How many waiting snapshots are due at `now` (the newest of them is painted, the others never
+// are); while nothing is shown yet (a new run), all of them: it shows at once.
+function due(state, now) {
+  const head = state.shown ? playhead(state, now) : Infinity;
+  let count = 0;
+  while (count < state.waiting.length && state.waiting[count].t <= head) count++;
+  return count;
+}
+
+// Paint what is due, then look again next animation frame while snapshots wait.
+function play(state) {
+  state.raf = 0;
+  if (!state.root.isConnected) return;  // the view was removed from the page
+  const count = due(state, clock());
+  if (count > 0) paint(state, state.waiting.splice(0, count)[count - 1]);
+  if (state.waiting.length) state.raf = requestAnimationFrame(() => play(state));
+}
+
+// Paint snapshot `item.index` of message `item.m` on the view's canvases.
+function paint(state, { m, index, t }) {
+  const view = state.view || lastView;
+  if (!view) return;  // no words yet: the next full message brings them
   const started = performance.now();
-  const [data, blobs] = unpack(payload);
-  const q = (sel) => parentElement.querySelector(sel);
-  const T = data.text, task = data.task, regression = task === "regression";
-  S = data.scale || 1;
-  usePalette(data.palette);
+  const q = (sel) => state.root.querySelector(sel);
+  const snap = m.snapshots[index], T = view.text, task = m.task, regression = task === "regression";
+  S = view.scale || 1;
+  usePalette(view.palette);
   const root = q(".live");
   if (root.style.getPropertyValue("--scale") !== String(S)) root.style.setProperty("--scale", String(S));
   root.classList.toggle("regression", regression);
-  q(".status").innerHTML = statusHTML(data.status, T, task);
-  q(".status").classList.toggle("diverged", data.status.diverged);
+  q(".status").innerHTML = statusHTML(snap, T, task);
+  q(".status").classList.toggle("diverged", snap.diverged);
 
-  const b = data.boundary;
-  let answer, outputs;  // the plane's picture, and one per output neuron for the diagram
+  const p = { T, task, plane: m.plane, network: m.network, look: look(m, index), points: state.points, showTest: state.showTest };
+  const { res, levels } = p.look;
+  let picture, outputs;  // the plane's picture, and one per output neuron for the diagram
   if (task === "multiclass") {
-    answer = classImage(blobs.cls, blobs.margin, b.res);
-    outputs = Array.from({ length: b.classes }, (_, c) => classImage(blobs.cls, blobs.margin, b.res, `class${c}`, c));
+    picture = classImage(levels.cls, levels.margin, res);
+    outputs = Array.from({ length: m.plane.classes }, (_, c) => classImage(levels.cls, levels.margin, res, `class${c}`, c));
   } else {
-    answer = gridImage(regression ? blobs.value : blobs.prob, b.res);
-    outputs = [answer];
+    picture = gridImage(regression ? levels.value : levels.prob, res);
+    outputs = [picture];
   }
   label(q("canvas.boundary"), regression ? T.aria_surface : T.aria_boundary);
-  drawBoundary(q("canvas.boundary"), data, blobs, answer);
+  drawBoundary(q("canvas.boundary"), p, picture);
 
-  const c = data.curves;
+  // The curves up to the step on screen: they never run ahead of the plane.
+  const c = state.curves;
+  let shown = c.x.length;
+  while (shown > 0 && c.x[shown - 1] > snap.step) shown--;
+  const upTo = (series) => (series.length === shown ? series : series.slice(0, shown));
+  const xs = upTo(c.x);
   const lossAxis = regression ? (c.log ? T.squared_error_axis_log : T.squared_error_axis) : (c.log ? T.loss_axis_log : T.loss_axis);
   label(q("canvas.loss"), T.aria_loss);
   lineChart(q("canvas.loss"), T, {
-    title: T.loss, xs: c.x, xLabel: T.steps_axis, yLabel: lossAxis, log: c.log,
-    series: [{ y: c.train_loss, color: C.train, label: T.train }, { y: c.test_loss, color: C.test, label: T.test, dash: [7, 4] }],
+    title: T.loss, xs, xLabel: T.steps_axis, yLabel: lossAxis, log: c.log,
+    series: [{ y: upTo(c.train_loss), color: C.train, label: T.train }, { y: upTo(c.test_loss), color: C.test, label: T.test, dash: [7, 4] }],
   });
   if (!regression) {  // a regression has no accuracy: its canvas is hidden (live_view.css)
     label(q("canvas.accuracy"), T.aria_accuracy);
     lineChart(q("canvas.accuracy"), T, {
-      title: T.accuracy, xs: c.x, xLabel: T.steps_axis, yLabel: T.accuracy_axis, yFixed: [0, 1],
-      series: [{ y: c.train_acc, color: C.train, label: T.train }, { y: c.test_acc, color: C.test, label: T.test, dash: [7, 4] }],
+      title: T.accuracy, xs, xLabel: T.steps_axis, yLabel: T.accuracy_axis, yFixed: [0, 1],
+      series: [{ y: upTo(c.train_acc), color: C.train, label: T.train }, { y: upTo(c.test_acc), color: C.test, label: T.test, dash: [7, 4] }],
     });
   }
-  const g = data.grads;
+  const names = m.network.names;
   label(q("canvas.gradtime"), T.aria_gradient_flow);
   lineChart(q("canvas.gradtime"), T, {
-    title: T.gradient_flow, xs: g.x, xLabel: T.steps_axis, yLabel: T.gradient_axis, log: true,
-    series: g.layers.map((ys, i) => ({ y: ys, color: C.series[i % C.series.length], label: g.names[i], width: 2 })),
+    title: T.gradient_flow, xs, xLabel: T.steps_axis, yLabel: T.gradient_axis, log: true,
+    series: c.grads.map((ys, i) => ({ y: upTo(ys), color: C.series[i % C.series.length], label: names[i], width: 2 })),
   });
   label(q("canvas.gradbars"), T.aria_gradient_now);
-  barChart(q("canvas.gradbars"), T, { title: T.gradient_now, values: g.now, labels: g.names, yLabel: T.gradient_axis });
+  barChart(q("canvas.gradbars"), T, { title: T.gradient_now, values: snap.grads, labels: names, yLabel: T.gradient_axis });
   label(q("canvas.network"), T.aria_network);
-  drawNetwork(q("canvas.network"), data, blobs, outputs);
-  // Counters read by bench/ui_fps.py and the browser tests: frames painted, the step shown.
-  window.__playgroundStep = data.status.step;
+  drawNetwork(q("canvas.network"), p, outputs);
+  state.shown = { t, step: snap.step };
+  // Counters read by bench/ui_fps.py and the browser tests: frames painted, the step and the
+  // server time of the snapshot shown (its lag: Date.now() / 1000 - __playgroundShownT).
+  window.__playgroundStep = snap.step;
+  window.__playgroundShownT = t;
   window.__playgroundTask = task;
   window.__playgroundDrawMs = (window.__playgroundDrawMs || 0) + performance.now() - started;
   requestAnimationFrame(() => { window.__playgroundFrames = (window.__playgroundFrames || 0) + 1; });
+}
+
+export default function ({ data: payload, parentElement }) {
+  if (!(payload instanceof Uint8Array) || payload.length < 4) return;
+  const state = stateOf(parentElement);
+  const m = messageOf(...unpack(payload));
+  const id = `${m.run} ${m.now}`;
+  if (id === state.seen) return;  // the same message again: nothing new
+  state.seen = id;
+  receive(state, m, clock());
+  if (!m.playing) {  // Pause, Step, Reset, a setting changed while paused: the newest snapshot, at once
+    const index = m.snapshots.length - 1;
+    if (!state.shown || m.snapshots[index].t >= state.shown.t) paint(state, { m, index, t: m.snapshots[index].t });
+  } else if (!state.raf) {
+    play(state);
+  }
 }

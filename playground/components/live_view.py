@@ -1,9 +1,11 @@
-"""The live view component: canvases painted in the browser from one frame per tick.
+"""The live view component: canvases painted in the browser from the messages of
+`playground.components.live_frame.live_message`, each carrying several snapshots of the run
+that the browser plays back smoothly until the next message arrives.
 
 A custom component (Streamlit components v2: inline HTML/JS, no iframe) because each
 Plotly chart redrawn per tick caps a page near 9 frames/s (see ../shared/LIVE.md).
-The canvas draws in its `Viewer`'s language and at its scale (larger in presenter mode),
-in the colours of `playground.palette` that each frame carries.
+The canvas draws in the language and at the scale the messages carry (larger in presenter
+mode), in the colours of `playground.palette`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from playground.components.live_frame import Frame, live_texts
-from playground.viewer import Viewer
+from playground.components.live_frame import Frame
 
 _HERE = Path(__file__).parent
 
@@ -43,8 +44,6 @@ _component = st.components.v2.component(
 )
 
 
-def live_view(frame: Frame, key: str, view: Viewer) -> None:
-    """Paint one frame (from `playground.components.live_frame.live_frame`) for `view`: its
-    language and drawing scale (pages pass `viewer.current()`) replace the frame's own."""
-    frame = frame.for_viewer(live_texts(view.lang), view.scale)
+def live_view(frame: Frame, key: str) -> None:
+    """Send the browser one message (from `live_message`) to play back."""
     _component(key=key, data=frame.to_bytes(), height="content")

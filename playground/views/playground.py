@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from engine.course.links import playground_config
 from playground import controls, lesson_panel, urls, viewer
-from playground.components.live_frame import live_frame
+from playground.classroom import CLASSROOM
+from playground.components.live_frame import live_texts
 from playground.components.live_view import live_view
 from playground.i18n import t
 from playground.problems import say
-from playground.sessions import FRAME_SECONDS, SPEEDS, RunSession
+from playground.sessions import SPEEDS, RunSession
 
 PAGE = "playground"
 STATE = "playground.session"
+PACED = "playground.paced"  # when the page last reran to take a new interval
+REPACE_SECONDS = 3.0  # at most that often
 
 
 def _speed_label(speed: str) -> str:
@@ -80,18 +85,29 @@ def page() -> None:
     elif session.notice and not viewer.presenting():
         st.info(session.notice)
 
-    @st.fragment(run_every=FRAME_SECONDS if session.busy else None)
+    # While busy the fragment reruns every `interval` (less often with a class playing: each
+    # message then carries more snapshots); a new interval takes a whole rerun to apply.
+    interval = session.interval()
+    view = viewer.current()
+    session.sent.resend()  # a whole run of the page may draw the view anew (coming back to the page)
+
+    @st.fragment(run_every=interval if session.busy else None)
     def live() -> None:
+        started = time.thread_time()
         if session.busy:
             session.tick(speed)
             if session.trainer.diverged or not session.busy:  # diverged, or a button's epoch is done
                 session.pause()
                 st.rerun()
+            if session.interval() != interval and time.monotonic() - st.session_state.get(PACED, 0) > REPACE_SECONDS:
+                st.session_state[PACED] = time.monotonic()
+                st.rerun()
         if session.job is not None:
             st.progress(session.job.fraction, text=t("playground.job_progress", done=session.job.done,
                                                      total=session.job.total))
-        live_view(live_frame(session.trainer, show_test=show_test, log_loss=log_loss), key="playground.live",
-                  view=viewer.current())
+        live_view(session.message(texts=live_texts(view.lang), scale=view.scale, show_test=show_test, log_loss=log_loss),
+                  key="playground.live")
+        CLASSROOM.rerun_spent(time.thread_time() - started)
 
     live()
 

@@ -1,22 +1,34 @@
-"""The 2D page, driven by Streamlit's AppTest (no browser)."""
+"""The 2D page, driven by Streamlit's AppTest (no browser).
+
+Most tests train in the page's own ticks (the shared trainer off), so that each run of the
+page trains what it trains there; the last ones play with the class's shared trainer."""
+
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from playground import classroom
 from tests.app.frames_util import unpack
 
 
 @pytest.fixture
-def open_2d(open_page):
-    """The 2D page, opened from a link with `query` (if any)."""
+def open_2d(open_page, monkeypatch):
+    """The 2D page, opened from a link with `query` (if any), training in its own ticks."""
+    monkeypatch.setattr(classroom, "SHARED", False)
     return lambda query=None: open_page("playground", query)
 
 
 def shown(at: AppTest) -> dict:
-    """The live view's current frame header, as the browser receives it."""
+    """The live view's latest message header, as the browser receives it."""
     (component,) = at.get("bidi_component")
     header, _ = unpack(component.proto.bytes)
     return header
+
+
+def newest(at: AppTest) -> dict:
+    """The newest snapshot of the run the page sent."""
+    return shown(at)["snapshots"][-1]
 
 
 def click(at: AppTest, key: str) -> None:
@@ -26,38 +38,38 @@ def click(at: AppTest, key: str) -> None:
 
 def test_page_renders_the_live_view_at_step_zero(open_2d):
     at = open_2d()
-    status = shown(at)["status"]
+    status = newest(at)
     assert status["step"] == 0 and status["train_loss"] > 0
     assert at.button(key="play") and at.button(key="step") and at.button(key="reset")
 
 
 def test_step_advances_the_counter_and_changes_the_loss(open_2d):
     at = open_2d()
-    before = shown(at)["status"]
+    before = newest(at)
     click(at, "step")
-    after = shown(at)["status"]
+    after = newest(at)
     assert after["step"] == 1 and after["train_loss"] != before["train_loss"]
     click(at, "epoch")
-    assert shown(at)["status"]["step"] == 1 + 10  # 100 training points, batch 10
+    assert newest(at)["step"] == 1 + 10  # 100 training points, batch 10
 
 
 def test_play_trains_on_each_tick_until_pause(open_2d):
     at = open_2d()
     click(at, "play")
-    first = shown(at)["status"]["step"]
+    first = newest(at)["step"]
     at.run()  # AppTest runs the fragment once per run: one tick
-    assert shown(at)["status"]["step"] > first > 0
+    assert newest(at)["step"] > first > 0
     click(at, "pause")
-    paused = shown(at)["status"]["step"]
+    paused = newest(at)["step"]
     at.run()
-    assert shown(at)["status"]["step"] == paused
+    assert newest(at)["step"] == paused
 
 
 def test_changing_the_dataset_restarts_the_run_and_says_so(open_2d):
     at = open_2d()
     click(at, "epoch")
     at.selectbox(key="cfg.dataset").set_value("circle").run()
-    assert shown(at)["status"]["step"] == 0
+    assert newest(at)["step"] == 0
     assert any("Dataset" in info.value and "restarted" in info.value for info in at.info)
     assert at.query_params["dataset"] == "circle"
 
@@ -66,7 +78,7 @@ def test_learning_rate_applies_live_without_restarting(open_2d):
     at = open_2d()
     click(at, "epoch")
     at.select_slider(key="cfg.learning_rate").set_value(0.1).run()
-    assert shown(at)["status"]["step"] == 10
+    assert newest(at)["step"] == 10
     assert any("applied live" in info.value for info in at.info)
 
 
@@ -79,7 +91,7 @@ def test_changing_the_optimizer_takes_its_default_learning_rate(open_2d):
 def test_a_diverging_run_shows_the_banner_and_disables_play(open_2d):
     at = open_2d({"hidden_sizes": "8,8,8", "activation": "linear", "optimizer": "sgd", "learning_rate": "50"})
     click(at, "epoch")
-    assert shown(at)["status"]["diverged"] is True
+    assert newest(at)["diverged"] is True
     assert any("diverged" in error.value and "learning rate" in error.value for error in at.error)
     assert at.button(key="play").disabled
 
@@ -119,4 +131,45 @@ def test_sessions_do_not_share_a_run(open_2d):
     first, second = open_2d(), open_2d()
     click(first, "epoch")
     second.run()
-    assert shown(first)["status"]["step"] == 10 and shown(second)["status"]["step"] == 0
+    assert newest(first)["step"] == 10 and newest(second)["step"] == 0
+
+
+@pytest.fixture
+def open_shared(open_page, monkeypatch):
+    """The 2D page with the class's shared trainer (its own, for this test)."""
+    monkeypatch.setattr(classroom, "SHARED", True)
+    monkeypatch.setattr(classroom, "CLASSROOM", classroom.Classroom())
+    return lambda query=None: open_page("playground", query)
+
+
+def wait_for_step(at: AppTest, above: int, seconds: float = 60) -> dict:
+    """Rerun the page (as its ticks do) until its newest snapshot is past step `above`."""
+    deadline = time.monotonic() + seconds
+    while newest(at)["step"] <= above:
+        assert time.monotonic() < deadline, f"still at step {newest(at)['step']}"
+        time.sleep(0.05)
+        at.run()
+    return shown(at)
+
+
+def test_with_the_shared_trainer_play_trains_in_the_background_and_messages_carry_snapshots(open_shared):
+    at = open_shared()
+    click(at, "play")
+    header = wait_for_step(at, 50)
+    assert header["playing"] is True and header["interval"] == classroom.RERUN_INTERVALS[0]
+    steps = [s["step"] for s in header["snapshots"]]
+    assert steps == sorted(steps) and len(set(steps)) == len(steps)
+    click(at, "pause")
+    paused = newest(at)
+    assert shown(at)["playing"] is False
+    time.sleep(0.3)
+    at.run()
+    assert newest(at)["step"] == paused["step"]  # nothing trains once paused
+
+
+def test_with_the_shared_trainer_an_epoch_button_trains_exactly_an_epoch(open_shared):
+    at = open_shared()
+    click(at, "epoch")
+    wait_for_step(at, 9)
+    at.run()
+    assert newest(at)["step"] == 10 and not shown(at)["playing"]

@@ -1,9 +1,15 @@
 import pytest
 
 from engine import RunConfig
-from playground import scheduler, sessions
+from playground import classroom, scheduler, sessions
 from playground.scheduler import Queue
 from playground.sessions import MnistSession, RunSession
+
+
+@pytest.fixture(autouse=True)
+def trained_by_the_ticks(monkeypatch):
+    """These tests train the 2D run in its page's ticks (tests/app/test_classroom.py: the shared trainer)."""
+    monkeypatch.setattr(classroom, "SHARED", False)
 
 
 def _finish(session: RunSession) -> None:
