@@ -23,6 +23,7 @@ bench: $(VENV)/.dev browser
 	$(PYTHON) -m bench.seeds
 	$(PYTHON) -m bench.memory
 	$(PYTHON) -m bench.monsters
+	$(PYTHON) -m bench.classroom
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)

@@ -54,7 +54,7 @@ def vmap_seconds(seeds: int, steps: int) -> float:
     loss = torch.nn.BCEWithLogitsLoss(reduction="none")
     started = time.perf_counter()
     for _ in range(steps):
-        x, targets = reference.next_batch()  # the very batches SeedsTrainer trains on
+        x, targets = reference._next_batch()  # the very batches SeedsTrainer trains on
         losses = loss(forward(params, buffers, x), targets).mean(dim=(1, 2))
         optimizer.zero_grad(set_to_none=True)
         losses.sum().backward()

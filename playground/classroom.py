@@ -26,6 +26,7 @@ class's reruns take about `RERUN_SHARE` of a core.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -37,13 +38,14 @@ from typing import TYPE_CHECKING
 import torch
 
 from engine.core.cohort import Cohort, batch_key
+from engine.core.cost import step_work
 
 if TYPE_CHECKING:
     from playground.sessions import RunSession
 
 SHARED = os.environ.get("PLAYGROUND_SHARED_TRAINER", "1") != "0"
 # CPU seconds one round of training takes over all groups.
-ROUND_SECONDS = 0.03
+ROUND_SECONDS = 0.08
 # A run is trained only while its page reran this recently.
 LEASE_SECONDS = 10.0
 # Snapshots taken per second of each playing run: a student alone, and in a class.
@@ -58,7 +60,17 @@ BYTES_PER_SECOND = 50_000
 RERUN_SHARE = 0.4
 RERUN_OVERHEAD = 0.005
 RERUN_INTERVALS = (0.2, 0.3, 0.5, 0.75, 1.0)
+RERUN_HYSTERESIS = 0.7
 HISTORY_EVERY = 10  # steps between a run's recorded points on its curves, as engine.core.loop.EVERY_10
+# A group may take up to this many times its runs' share of a round (see `round_steps`).
+SHARE_SLACK = 2.0
+# Multiply-adds a second assumed of a group not measured yet (engine.core.cost counts a step's fixed overhead).
+GUESS_WORK_RATE = 1e10
+MAX_KEYS_KEPT = 200  # measured costs kept of groups no longer playing
+# What a round found: the thread sleeps until a page asks (idle), or a moment (waiting: slow speeds).
+TRAINED, WAITING, IDLE = "trained", "waiting", "idle"
+IDLE_SECONDS, WAIT_SECONDS = 0.5, 0.01
+STOP_SECONDS = 2.0
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +84,12 @@ class Classroom:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stopping = False
         self._cost: dict[object, float] = {}  # seconds of CPU per step of a group, by its key
         self._owed: dict[object, float] = {}  # fractions of steps a group is owed from earlier rounds
         self.rerun_cost = 0.002  # seconds of CPU a playing page's rerun takes (running mean)
         self.size = 0  # runs playing at the last round (or count)
+        self._interval = RERUN_INTERVALS[0]
 
     # What pages call (their script threads).
 
@@ -86,11 +100,16 @@ class Classroom:
             if self.threaded and (self._thread is None or not self._thread.is_alive()):
                 self._thread = threading.Thread(target=self._loop, name="classroom", daemon=True)
                 self._thread.start()
+                atexit.register(self.stop)
         self._wake.set()
 
-    def leave(self, run: RunSession) -> None:
-        with self._lock:
-            self._runs.pop(id(run), None)
+    def stop(self) -> None:
+        """End the thread after its round (the server is stopping: a thread stopped inside
+        torch at the interpreter's exit would abort the process)."""
+        self._stopping = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(STOP_SECONDS)
 
     def playing(self) -> int:
         """Runs whose pages asked for training within the lease."""
@@ -108,9 +127,19 @@ class Classroom:
 
     def rerun_interval(self) -> float:
         """How often a playing page reruns: the shortest of `RERUN_INTERVALS` at which all the
-        playing pages' reruns take about `RERUN_SHARE` of a core."""
+        playing pages' reruns take about `RERUN_SHARE` of a core. It moves up as soon as needed,
+        and down only once clearly (by `RERUN_HYSTERESIS`) below the shorter interval, so that
+        it does not flap (a page takes a new interval with a whole rerun)."""
         needed = self.playing() * (self.rerun_cost + RERUN_OVERHEAD) / RERUN_SHARE
-        return next((i for i in RERUN_INTERVALS if i >= needed), RERUN_INTERVALS[-1])
+
+        def fitting(seconds: float) -> float:
+            return next((i for i in RERUN_INTERVALS if i >= seconds), RERUN_INTERVALS[-1])
+
+        if fitting(needed) > self._interval:
+            self._interval = fitting(needed)
+        else:
+            self._interval = min(self._interval, fitting(needed / RERUN_HYSTERESIS))
+        return self._interval
 
     # The thread.
 
@@ -123,102 +152,113 @@ class Classroom:
 
     def _loop(self) -> None:
         torch.set_num_threads(1)  # (per thread) the networks are small, and the other core serves the pages
-        while True:
+        while not self._stopping:
             try:
-                if not self.train_round():
-                    self._wake.wait(0.5)
-                    self._wake.clear()
+                state = self.train_round()
             except Exception:  # a bug must not stop the class's training: log it, go on
                 log.exception("the classroom's training round failed")
-                time.sleep(0.1)
+                state = WAITING
+            if state == IDLE:
+                self._wake.wait(IDLE_SECONDS)
+                self._wake.clear()
+            elif state == WAITING:
+                time.sleep(WAIT_SECONDS)
 
-    def train_round(self) -> bool:
-        """One round over the runs that want steps now; False when there was nothing to train."""
-        leased = self._leased()
+    def train_round(self) -> str:
+        """One round over the runs that want steps now: TRAINED, WAITING (runs are busy but none
+        could train now: slow speeds, or their pages hold their locks) or IDLE (nobody plays)."""
+        leased = [run for run in self._leased() if run.busy]
         self.size = len(leased)
         runs = [run for run in leased if run.steps_wanted() > 0]
         if not runs:
-            return False
+            return WAITING if leased else IDLE
         groups: dict[object, list[RunSession]] = {}
         for run in runs:
             groups.setdefault(_group_key(run), []).append(run)
-        plan = round_steps({key: self._cost.get(key, 0.001) for key in groups}, {key: len(g) for key, g in groups.items()})
+        if len(self._cost) > MAX_KEYS_KEPT:
+            self._cost = {key: cost for key, cost in self._cost.items() if key in groups}
+        costs = {key: self._cost.get(key) or _cost_guess(group) for key, group in groups.items()}
+        plan = round_steps(costs, {key: len(group) for key, group in groups.items()})
         self._owed = {key: self._owed.get(key, 0.0) + steps for key, steps in plan.items()}
+        trained = False
         for key, group in groups.items():
             if self._owed[key] >= 1:
                 steps = int(self._owed[key])
                 self._owed[key] -= steps
-                self._train_group(key, group, steps)
+                trained = self._train_group(key, group, steps) or trained
                 time.sleep(0)  # let the pages' script threads in
-        return True
+        return TRAINED if trained else WAITING
 
-    def _train_group(self, key: object, group: Sequence[RunSession], steps: int) -> None:
-        """Up to `steps` steps of each run in `group` (as many as it wants), together; a run
-        whose page holds its lock right now sits this round out."""
+    def _train_group(self, key: object, group: Sequence[RunSession], steps: int) -> bool:
+        """Up to `steps` steps of each run in `group` (as many as it wants), together: in
+        segments of runs whose next mini-batches are alike, never longer than a round of CPU. A
+        run whose page holds its lock right now sits this round out. True if anything trained."""
         locked = [run for run in group if run.lock.acquire(blocking=False)]
+        started = {run: run.trainer.step for run in locked}
+        deadline = time.thread_time() + ROUND_SECONDS
         try:  # (a page may have changed its run's settings since the groups were made)
-            plan = {run: min(steps, run.steps_wanted()) for run in locked if _group_key(run) == key}
-            while plan := {run: n for run, n in plan.items() if n > 0 and not run.trainer.diverged}:
-                together = list(plan)
-                done, seconds = self._train_together(together, min(plan.values()))
-                if done:
-                    cost = seconds / done
-                    self._cost[key] = cost if key not in self._cost else 0.8 * self._cost[key] + 0.2 * cost
-                for run in together:
-                    run.trained(done)
-                    plan[run] -= done
-                if not done:
+            left = {run: min(steps, run.steps_wanted()) for run in locked if _group_key(run) == key}
+            while time.thread_time() < deadline:
+                left = {run: n - (run.trainer.step - started[run]) for run, n in left.items()}
+                left = {run: n for run, n in left.items() if n > 0 and not run.trainer.diverged}
+                if not left:
                     break
+                alike: dict[int, list[RunSession]] = {}  # by the size of their next mini-batch
+                for run in left:
+                    alike.setdefault(run.trainer.upcoming_batches()[0], []).append(run)
+                for together in alike.values():
+                    n = min(min(left[run] for run in together), *(run.trainer.upcoming_batches()[1] for run in together))
+                    done, seconds = self._train_together(together, n, deadline)
+                    if done:
+                        cost = seconds / done
+                        self._cost[key] = 0.8 * self._cost[key] + 0.2 * cost if self._cost.get(key) else cost
+        except Exception:  # one group's failure costs only that group's round
+            log.exception("training a group of %d runs failed", len(locked))
         finally:
             for run in locked:
+                run.trained(run.trainer.step - started[run])
                 run.lock.release()
+        return any(run.trainer.step > started[run] for run in locked)
 
     @staticmethod
-    def _train_together(runs: list[RunSession], steps: int) -> tuple[int, float]:
-        """`steps` steps of every run (fewer if one diverges), recording their curves every
-        `HISTORY_EVERY` steps, and snapshots when due: at a recorded step (no evaluation of its
-        own) or at the last step. Returns the steps taken and the CPU seconds they took (not
-        counting the cohort's opening and closing, a cost per round rather than per step)."""
+    def _train_together(runs: list[RunSession], steps: int, deadline: float) -> tuple[int, float]:
+        """Up to `steps` steps of every run as one batched model (one run alone too, so that a
+        run takes the same steps whoever else plays), stopping at a divergence or at `deadline`
+        (this thread's CPU clock); recording each run's curves every `HISTORY_EVERY` steps, and
+        taking its snapshots when due at a recorded step, or when overdue between them (with
+        the figures of the last recorded step: a snapshot costs no evaluation of its own).
+        Returns the steps taken and their CPU seconds (without the cohort's opening and closing)."""
         trainers = [run.trainer for run in runs]
         clock = time.thread_time
-        if len(runs) == 1:
-            trainer, run = trainers[0], runs[0]
-            started = clock()
-            for done in range(1, steps + 1):
-                trainer.train_step()
-                if trainer.step % HISTORY_EVERY == 0:
-                    trainer.record()
-                if trainer.diverged or (run.capture_due() and (trainer.recorded or done == steps)):
-                    run.capture()
-                if trainer.diverged:
-                    break
-            return done, clock() - started
+        done = 0
         with Cohort(trainers) as cohort:
             started = clock()
-            for done in range(1, steps + 1):
+            while done < steps:
                 cohort.train_step()
+                done += 1
                 diverged = False
                 for k, (run, trainer) in enumerate(zip(runs, trainers)):
-                    on_grid = trainer.step % HISTORY_EVERY == 0
-                    due = trainer.diverged or (run.capture_due() and (on_grid or done == steps))
+                    on_grid = trainer.step % HISTORY_EVERY == 0 or trainer.diverged
+                    due = trainer.diverged or (on_grid and run.capture_due()) or run.capture_due(overdue=True)
                     if on_grid or due:
                         cohort.sync(k)
+                    if on_grid:
                         trainer.record()
                     if due:
-                        run.capture()
+                        run.capture(measure=on_grid)
                     diverged = diverged or trainer.diverged
-                if diverged:
+                if diverged or clock() >= deadline:
                     break
             return done, clock() - started
 
 
 def round_steps(costs: dict[object, float], sizes: dict[object, int], seconds: float = ROUND_SECONDS) -> dict[object, float]:
     """Steps each group trains in a round of about `seconds`, from its cost (seconds a step) and
-    size (runs): the same for every group, except that no group takes more than its share of the
-    round (its runs' share of all runs, or one group's share, whichever is larger), so one costly
-    network does not slow the class down. Fractions of a step are owed to the next rounds."""
+    size (runs): the same for every group, except that no group takes more than `SHARE_SLACK`
+    times its runs' share of the class, so that a costly network, or settings nobody shares (no
+    batching), cannot slow the class down. Fractions of a step are owed to the next rounds."""
     total = sum(sizes.values())
-    shares = {key: max(sizes[key] / total, 1 / len(costs)) for key in costs}
+    shares = {key: min(1.0, SHARE_SLACK * sizes[key] / total) for key in costs}
     capped: dict[object, float] = {}
     while True:
         free = [key for key in costs if key not in capped]
@@ -228,6 +268,12 @@ def round_steps(costs: dict[object, float], sizes: dict[object, int], seconds: f
             break
         capped.update({key: shares[key] * seconds for key in over})
     return {key: capped[key] / costs[key] if key in capped else steps for key in costs}
+
+
+def _cost_guess(group: Sequence[RunSession]) -> float:
+    """Seconds a step of a group not measured yet may take: the cost model's work at a low rate
+    (an overestimate, so a new group's first round is short; then it is measured)."""
+    return sum(step_work(run.trainer.config) for run in group) / GUESS_WORK_RATE
 
 
 def _group_key(run: RunSession) -> object:

@@ -1,6 +1,6 @@
 """The one colour palette of every figure: the Plotly figures (`playground.figures`, the
 backprop page's diagram) and the live view's canvases, which receive it in each frame's
-header (`for_browser`, read by components/live_view.js).
+header (`for_browser`, read by static/live_view.js).
 
 Why Okabe-Ito (Okabe & Ito, "Color Universal Design", 2002): its eight colours stay
 distinct for viewers with any common colour-vision deficiency (red-green or blue-yellow),

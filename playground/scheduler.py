@@ -37,6 +37,7 @@ WAIT_LEASE_SECONDS = 300.0
 ACTIVE_SECONDS = 2.0
 # The share of a core a heavy page takes while others are active.
 HEAVY_SHARE = 0.2
+MAX_SEEN = 200  # sessions `Activity` remembers before it forgets the quiet ones
 
 
 @dataclass
@@ -121,7 +122,11 @@ class Activity:
     def tick(self, owner: object) -> None:
         """`owner` (a session's run) is playing or training now."""
         with self._lock:
-            self._seen[id(owner)] = (weakref.ref(owner), self.clock())
+            now = self.clock()
+            if len(self._seen) > MAX_SEEN:  # those gone or long quiet (others() prunes them too)
+                self._seen = {key: (ref, seen) for key, (ref, seen) in self._seen.items()
+                              if ref() is not None and now - seen <= ACTIVE_SECONDS}
+            self._seen[id(owner)] = (weakref.ref(owner), now)
 
     def others(self, owner: object) -> int:
         """Active sessions besides `owner`."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.core.cohort import Cohort
 from engine.core.config import FIELDS, RunConfig
 from engine.core.cost import evaluation_work, step_work
 from engine.core.loop import EVERY_10, Budget, Run, Snapshots, train
@@ -89,6 +90,7 @@ class RunSession:
         self._allowance = 0.0  # steps the speed allows now ("1 step" a frame, ...)
         self._allowed_at = time.monotonic()
         self._next_capture = -math.inf
+        self._period = 0.0  # seconds between snapshots
         self._start(config)
 
     @property
@@ -131,10 +133,11 @@ class RunSession:
     def steps_wanted(self) -> int:
         """Steps this run may train now: a button's steps left, or what its speed allows while
         playing (`SPEEDS` a frame; "max": no limit), none when paused or diverged."""
+        job = self.job  # (read once: the shared trainer asks without the lock)
         if self.trainer.diverged:
             return 0
-        if self.job is not None:
-            return self.job.total - self.job.done
+        if job is not None:
+            return job.total - job.done
         if not self.playing:
             return 0
         per_frame = SPEEDS.get(self.speed)
@@ -155,18 +158,24 @@ class RunSession:
                 self.job = None
                 self.capture()
 
-    def capture_due(self) -> bool:
-        """True when the next snapshot for the browser is due (see `Classroom.snapshot_rate`)."""
-        return time.monotonic() >= self._next_capture
+    def capture_due(self, overdue: bool = False) -> bool:
+        """True when the next snapshot for the browser is due (see `Classroom.snapshot_rate`),
+        or with `overdue`, half a period late (the shared trainer takes snapshots at recorded
+        steps, which need no evaluation of their own, unless they come too rarely)."""
+        return time.monotonic() >= self._next_capture + (0.5 * self._period if overdue else 0.0)
 
-    def capture(self) -> None:
-        """A snapshot of the current step for the browser (recorded first if it is not)."""
-        if self.snapshots and self.snapshots[-1].step == self.trainer.step and self.trainer.recorded:
+    def capture(self, measure: bool = True) -> None:
+        """A snapshot of the current step for the browser: recorded first if it is not, unless
+        `measure` is False (see `live_frame.snapshot`: the shared trainer's snapshots between
+        recorded steps, which cost no evaluation)."""
+        if self.snapshots and self.snapshots[-1].step == self.trainer.step and (self.trainer.recorded or not measure):
             return
-        shot = snapshot(self.trainer)
+        shot = snapshot(self.trainer, measure=measure)
         self.snapshots.append(shot)
-        rate = classroom.CLASSROOM.snapshot_rate(snapshot_bytes(shot), painted_here=shot.weights is None)
-        self._next_capture = time.monotonic() + 1 / rate
+        self._period = 1 / classroom.CLASSROOM.snapshot_rate(snapshot_bytes(shot), painted_here=shot.weights is None)
+        # The next is due a period after this one was due (taken at a recorded step, a little
+        # late, it keeps the rate), but never more than half a period behind now.
+        self._next_capture = max(self._next_capture + self._period, time.monotonic() - 0.5 * self._period)
 
     def tick(self, speed: str) -> int:
         """The page reran while busy: ask the shared trainer for steps, or (not shared) train
@@ -195,9 +204,10 @@ class RunSession:
         """Seconds between the page's reruns while busy."""
         return classroom.CLASSROOM.rerun_interval() if self.shared else FRAME_SECONDS
 
-    def message(self, *, texts: dict[str, str], scale: float, show_test: bool, log_loss: bool) -> Frame:
+    def message(self, *, interval: float, texts: dict[str, str], scale: float, show_test: bool,
+                log_loss: bool) -> Frame:
         """The browser's next message: the snapshots taken since the last one (the newest
-        again if none), with the curves since."""
+        again if none), with the curves since; the next is due in `interval` seconds."""
         with self.lock:
             if not self.busy:
                 self.capture()  # paused: the step it is at
@@ -207,20 +217,31 @@ class RunSession:
             if self.sent.run == self.run:
                 snapshots = [s for s in snapshots if s.step > self.sent.step] or snapshots[-1:]
             frame = live_message(self.trainer, snapshots, self.sent, run=self.run, playing=self.busy,
-                                 interval=self.interval(), show_test=show_test, log_loss=log_loss,
+                                 interval=interval, show_test=show_test, log_loss=log_loss,
                                  texts=texts, scale=scale)
             return frame
 
+    def play(self) -> None:
+        """Play from now on (a speed's allowance starts from nothing, not from when it paused)."""
+        with self.lock:
+            self.playing = True
+            self._allowance, self._allowed_at = 0.0, time.monotonic()
+
     def step(self, steps: int = 1) -> None:
-        """One step now; more (an epoch) become a job the next ticks train."""
+        """One step now; more (an epoch) become a job the next ticks train. Shared, the step
+        is the shared trainer's maths (a run takes the same steps however it was asked)."""
         with self.lock:
             self.playing = False
-            if steps == 1:
-                self.job = None
-                train(self.trainer, 1)
-                self.capture()
-            else:
+            if steps > 1:
                 self.job = Job(steps)
+                return
+            self.job = None
+            if self.shared and not self.trainer.diverged:
+                with Cohort([self.trainer]) as one:
+                    one.train_step()
+            else:
+                train(self.trainer, 1, snapshots=Snapshots(every=None, at_end=False))
+            self.capture()
 
     def pause(self) -> None:
         with self.lock:

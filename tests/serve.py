@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -39,18 +39,18 @@ def stop(server: subprocess.Popen, seconds: float = 10) -> None:
 
 @contextmanager
 def running_app(script: str = APP, prefix: Sequence[str] = (),
-                pinned: bool = False) -> Iterator[tuple[str, subprocess.Popen]]:
+                pinned: bool = False, env: Mapping[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """Yield the base URL and the server process of `script` (relative to the project root) served by Streamlit;
     `prefix` wraps the command (e.g. prlimit). `pinned` (benchmarks, on two cores or more): the server runs on
     core 0, and this process, with the Playwright driver and Chromium it starts, on core 1, as if the browser
-    ran on a student's laptop."""
+    ran on a student's laptop. `env`: extra environment variables for the server, over this process's."""
     pinned = pinned and (os.cpu_count() or 1) > 1
     port = free_port()
     server = subprocess.Popen(
         [*prefix, *(["taskset", "-c", "0"] if pinned else []), sys.executable, "-m", "streamlit", "run", script,
          "--server.port", str(port),
          "--server.headless", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_SECONDS

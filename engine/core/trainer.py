@@ -43,6 +43,8 @@ FULL_EVAL_LIMIT = 5_000
 # Multiply-adds per part of a large evaluation (about 50 ms on one core): the parts bound the
 # memory a big CNN's activations take, and a live page evaluates one part per slice of time.
 EVAL_PART_WORK = 10**9
+# `upcoming_batches` when every batch has the same size.
+ALIKE_FOREVER = 10**9
 
 
 def make_data(config: RunConfig) -> Dataset:
@@ -150,6 +152,15 @@ class Trainer:
     def epoch(self) -> float:
         """Passes over the training set so far (fractional within an epoch)."""
         return self.examples_seen / len(self._y_train)
+
+    def upcoming_batches(self) -> tuple[int, int]:
+        """(examples in the next mini-batch, how many batches from it on have as many): an
+        epoch's last batch is smaller when the batch size does not divide the training set."""
+        n, size = len(self._order), self.batch_size
+        if n % size == 0:
+            return size, ALIKE_FOREVER
+        left = n - self._cursor if self._cursor < n else n
+        return (size, left // size) if left >= size else (left, 1)
 
     def next_batch(self) -> tuple[Tensor, Tensor]:
         """The next mini-batch (inputs, targets) in this run's own shuffled order."""

@@ -11,7 +11,7 @@ TensorFlow Playground does. Networks too large to send 20 times a second (more t
 answer as 8-bit levels (`levels` mode).
 
 A message is one binary payload (`Frame.to_bytes`): a JSON header and raw arrays.
-Header fields (live_view.js reads them):
+Header fields (playground/static/live_view.js reads them):
 - `task`; in full messages only, `text`, `scale` and `palette`: the words, the drawing scale
   and the colours (the browser keeps them; a new language or scale makes the next message full).
 - `run`: changes when the run starts again (new settings, Reset): the browser drops what it kept.
@@ -56,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from engine.core.datasets import MULTICLASS, REGRESSION, Dataset
-from engine.core.probes import DecisionGrid, decision_grid, flat_parameters, hidden_grids, layer_names
+from engine.core.probes import DecisionGrid, decision_grid, flat_parameters, grad_norms, hidden_grids, layer_names
 from engine.core.trainer import Trainer
 from playground import palette
 from playground.i18n import DEFAULT_LANGUAGE, t
@@ -234,9 +234,12 @@ def paints_in_browser(trainer: Trainer) -> bool:
     return sum(p.numel() for p in trainer.model.parameters()) <= WEIGHTS_LIMIT
 
 
-def snapshot(trainer: Trainer, resolution: int = BOUNDARY_RESOLUTION) -> Snapshot:
-    """A snapshot of the trainer's current step (recorded first if it is not)."""
-    trainer.record()
+def snapshot(trainer: Trainer, resolution: int = BOUNDARY_RESOLUTION, measure: bool = True) -> Snapshot:
+    """A snapshot of the trainer's current step: recorded first if it is not, or with `measure`
+    False, with the figures of its latest recorded step (a live run records every few steps;
+    between them a snapshot's weights and gradients are of its step, its losses a little older)."""
+    if measure or not trainer.history.steps:
+        trainer.record()
     history = trainer.history
     measured = ("train_loss", "test_loss") if trainer.task == REGRESSION else ("train_loss", "test_loss", "train_acc", "test_acc")
     if paints_in_browser(trainer):
@@ -246,9 +249,10 @@ def snapshot(trainer: Trainer, resolution: int = BOUNDARY_RESOLUTION) -> Snapsho
         shown = [min(n, MAX_NEURONS_SHOWN) for n in sizes]
         _, answer = _answer(decision_grid(trainer.network, trainer.data.bounds, resolution), trainer.data)
         weights, levels = None, {**answer, "thumbs": _neuron_thumbnails(trainer, shown[1:-1])}
+    grads = history.grad_norms[-1] if trainer.recorded else grad_norms(trainer.model).tolist()
     return Snapshot(trainer.step, trainer.epoch, time.time(), trainer.diverged,
                     {name: _finite(getattr(history, name)[-1]) for name in measured},
-                    [_finite(g) for g in history.grad_norms[-1]], weights, levels)
+                    [_finite(g) for g in grads], weights, levels)
 
 
 @dataclass

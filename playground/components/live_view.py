@@ -3,13 +3,17 @@
 that the browser plays back smoothly until the next message arrives.
 
 A custom component (Streamlit components v2: inline HTML/JS, no iframe) because each
-Plotly chart redrawn per tick caps a page near 9 frames/s (see ../shared/LIVE.md).
+Plotly chart redrawn per tick caps a page near 9 frames/s (see ../shared/LIVE.md). Streamlit
+sends a component's code with every message, so the code it is given is a small loader: the
+drawing code itself (`playground/static/live_view.js`, ~50 kB) is served once as a static file
+(`server.enableStaticServing`) and cached by the browser under its content's hash.
 The canvas draws in the language and at the scale the messages carry (larger in presenter
 mode), in the colours of `playground.palette`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import streamlit as st
@@ -36,11 +40,29 @@ _HTML = """
 </div>
 """
 
+SCRIPT = _HERE.parent / "static" / "live_view.js"
+
+
+def _loader() -> str:
+    """The component's code: it imports the drawing code from the app's static files (under
+    the server's base path, versioned by content) once, then hands it each message, in order."""
+    version = hashlib.sha256(SCRIPT.read_bytes()).hexdigest()[:12]
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    path = f"/{base}/app/static/live_view.js" if base else "/app/static/live_view.js"
+    return f"""
+let view = null;
+export default function (component) {{
+  view = view || import(new URL("{path}?v={version}", window.location.origin).href);
+  view.then((module) => module.default(component));
+}}
+"""
+
+
 _component = st.components.v2.component(
     "playground.components.live_view",
     html=_HTML,
     css=(_HERE / "live_view.css").read_text(),
-    js=(_HERE / "live_view.js").read_text(),
+    js=_loader(),
 )
 
 

@@ -45,7 +45,7 @@ def _toolbar(session: RunSession) -> tuple[str, bool, bool]:
                     on_click=session.pause)
     else:
         play.button(t("playground.play"), key="play", icon=":material/play_arrow:", type="primary", width="stretch",
-                    on_click=lambda: setattr(session, "playing", True), disabled=session.trainer.diverged)
+                    on_click=session.play, disabled=session.trainer.diverged)
     step.button(t("playground.step"), key="step", width="stretch", on_click=session.step, disabled=session.trainer.diverged,
                 help=t("playground.step_help"))
     epoch.button(t("playground.epoch"), key="epoch", width="stretch", disabled=session.trainer.diverged,
@@ -89,7 +89,8 @@ def page() -> None:
     # message then carries more snapshots); a new interval takes a whole rerun to apply.
     interval = session.interval()
     view = viewer.current()
-    session.sent.resend()  # a whole run of the page may draw the view anew (coming back to the page)
+    if time.monotonic() - st.session_state.get(PACED, 0) > REPACE_SECONDS:  # (not a rerun to take a new interval)
+        session.sent.resend()  # a whole run of the page may draw the view anew (coming back to the page)
 
     @st.fragment(run_every=interval if session.busy else None)
     def live() -> None:
@@ -105,8 +106,8 @@ def page() -> None:
         if session.job is not None:
             st.progress(session.job.fraction, text=t("playground.job_progress", done=session.job.done,
                                                      total=session.job.total))
-        live_view(session.message(texts=live_texts(view.lang), scale=view.scale, show_test=show_test, log_loss=log_loss),
-                  key="playground.live")
+        live_view(session.message(interval=interval, texts=live_texts(view.lang), scale=view.scale,
+                                  show_test=show_test, log_loss=log_loss), key="playground.live")
         CLASSROOM.rerun_spent(time.thread_time() - started)
 
     live()

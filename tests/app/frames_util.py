@@ -1,4 +1,4 @@
-"""Read a live-view frame back, as the browser does (see playground/live_view.js `unpack`)."""
+"""Read a live-view frame back, as the browser does (see playground/static/live_view.js `unpack`)."""
 
 from __future__ import annotations
 

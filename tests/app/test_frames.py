@@ -143,7 +143,7 @@ def test_korean_words_differ_from_english_except_maths():
 
 
 def test_every_word_the_canvas_reads_is_in_the_frame():
-    script = (ROOT / "playground" / "components" / "live_view.js").read_text()
+    script = (ROOT / "playground" / "static" / "live_view.js").read_text()
     read = set(re.findall(r"\bT\.(\w+)", script))
     assert len(read) > 30 and read <= set(live_texts())
     assert {f"feature_{name}" for name in FEATURES} <= set(live_texts())  # how input nodes are named

@@ -125,7 +125,8 @@ def test_install_ships_the_app_files_and_mnist(installed):
     assert data_dir == venv / "share" / "nn-playground" / "mnist"
     assert {p.name for p in data_dir.iterdir()} == {p.name for p in (ROOT / "data" / "mnist").iterdir()}
     package = playground_file.parent
-    for pattern in ("config.toml", "texts/*/*.toml", "components/*.js", "components/*.css", "views/*.py", "app.py"):
+    for pattern in ("config.toml", "texts/*/*.toml", "components/*.js", "components/*.css", "static/*.js", "views/*.py",
+                    "app.py"):
         wanted = {p.relative_to(ROOT / "playground") for p in (ROOT / "playground").glob(pattern)}
         assert wanted and wanted <= {p.relative_to(package) for p in package.glob(pattern)}, pattern
 

@@ -3,7 +3,7 @@ the plane and each hidden neuron's thumbnail from the weights a message carries,
 with the engine (decision_grid, hidden_grids) for every activation, output head and input
 feature; and a message's snapshots play back in order, once each, spread as the server took them.
 
-No Streamlit here: one blank page loads playground/components/live_view.js as an ES module, and
+No Streamlit here: one blank page loads playground/static/live_view.js as an ES module, and
 each test hands it messages built in Python by live_frame / live_message.
 """
 
@@ -38,6 +38,7 @@ from playground.components.live_view import _HTML
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPONENT = ROOT / "playground" / "components"
+SCRIPT = ROOT / "playground" / "static" / "live_view.js"
 ORIGIN = "http://live-view.test"  # served by the page's own route handler, never the network
 # The harness: the live view's HTML and CSS in a shadow root, as Streamlit mounts them, and the
 # module's exports on `window.live`.
@@ -75,7 +76,7 @@ def page(open_module_tab, errors) -> Iterator[Page]:
     page = open_module_tab(width=1300, height=1400)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    files = {"/": ("text/html", PAGE), "/live_view.js": ("text/javascript", (COMPONENT / "live_view.js").read_text()),
+    files = {"/": ("text/html", PAGE), "/live_view.js": ("text/javascript", SCRIPT.read_text()),
              "/live_view.css": ("text/css", (COMPONENT / "live_view.css").read_text())}
     page.route(f"{ORIGIN}/**", lambda route: route.fulfill(
         content_type=files[route.request.url.removeprefix(ORIGIN)][0], body=files[route.request.url.removeprefix(ORIGIN)][1]))
