@@ -46,8 +46,9 @@ if TYPE_CHECKING:
 SHARED = os.environ.get("PLAYGROUND_SHARED_TRAINER", "1") != "0"
 # CPU seconds one round of training takes over all groups.
 ROUND_SECONDS = 0.08
-# A run is trained only while its page reran this recently.
-LEASE_SECONDS = 10.0
+# A run is trained only while its page reran this recently (it reruns at least once a second
+# while playing; a closed or hidden tab stops costing the class within seconds).
+LEASE_SECONDS = 3.0
 # Snapshots taken per second of each playing run: a student alone, and in a class.
 SNAPSHOTS_ALONE = 20.0
 SNAPSHOTS_CLASS = 12.0
