@@ -236,6 +236,7 @@ class Tally:
     pause_stopped: float | None = None  # the pause's `playing` false (or the fragment's timer gone)
     most_hashes: int = 0  # the most cached-message hashes one rerun request carried
     errors: list[str] = field(default_factory=list)
+    events: list[tuple[float, str]] = field(default_factory=list)  # runs and timers, for BENCH_DETAIL
 
     def action(self, kind: str) -> Action | None:
         return next((a for a in reversed(self.actions) if a.kind == kind), None)
@@ -422,6 +423,12 @@ class Student:
         elif msg.metadata.cacheable and msg.hash not in self._cache:
             self._cache[msg.hash] = _Cached(msg, self._run_count, msg.delta.fragment_id)
 
+        if kind in ("new_session", "auto_rerun", "stop_auto_rerun", "script_finished"):
+            detail = {"new_session": lambda: f"fragments={list(msg.metadata.run.fragment_ids)}",
+                      "auto_rerun": lambda: f"{msg.auto_rerun.fragment_id[:8]} every {msg.auto_rerun.interval}",
+                      "stop_auto_rerun": lambda: str(list(msg.stop_auto_rerun.fragment_ids)),
+                      "script_finished": lambda: str(msg.script_finished)}[kind]()
+            self.tally.events.append((arrival, f"{kind} {detail}"))
         if kind == "new_session":
             self._new_session_since_send = True
             self._max_cache_age = msg.new_session.config.max_cached_message_age
@@ -763,6 +770,10 @@ def summarise(run: ClassRun) -> dict[str, Any]:
         for s, f in sorted(zip(run.students, figures), key=lambda pair: pair[1].steps_per_s):
             print(f"    {f.steps_per_s:7.0f} steps/s {f.snapshots_per_s:5.1f} snaps/s {f.views_per_s:4.1f} views/s "
                   f"rate={s.link.changes_rate} {s.link.query} {'; '.join(s.tally.errors)}")
+            if not f.views_per_s:  # what its runs and timers did
+                last_view = s.tally.views[-1].arrival if s.tally.views else 0.0
+                for at, event in s.tally.events[-40:]:
+                    print(f"        {at - t0:+7.2f} s {event}{'  (after its last view)' if at > last_view else ''}")
     actions = [a for s in run.students for a in s.tally.actions]
     lags = [lag for f in figures for lag in f.lags]
     median_lags = [statistics.median(f.lags) for f in figures if f.lags]

@@ -1,7 +1,9 @@
 """Each page's run in one browser session: plain Python (no Streamlit), so it can be tested
 directly; a page keeps one in its session's state, so sessions never share a run.
 
-- `RunSession`: the 2D page's run: the trainer, whether it is playing, and what changed.
+- `RunSession`: the 2D page's run: the trainer, whether it is playing, and what changed; the
+  class's shared trainer (playground.classroom) trains it, and its page sends the browser the
+  snapshots taken since its last message.
 - `Job`: steps a button asked for ("+1 epoch"), trained a slice at a time by the page's ticks,
   so no click trains past a tick's budget and Pause stops it at once.
 - `MnistSession`: an MNIST run, trained in time slices so the page stays responsive and can
@@ -73,7 +75,7 @@ class Job:
 class RunSession:
     """The 2D page's run. Trained by the class's shared trainer (`playground.classroom`, the
     default: `shared`) or, when that is off, by the page's own ticks. Either way whoever
-    trains it takes `Snapshot`s for the browser (at `snapshot_rate` a second), which each
+    trains it takes `Snapshot`s for the browser (a few a second, `Classroom.snapshot_rate`), which each
     rerun of the page sends (`message`). `lock` is held by whoever touches the run: the
     page's script thread or the shared trainer's thread."""
 

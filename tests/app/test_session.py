@@ -164,13 +164,12 @@ def test_a_queued_session_that_stops_ticking_loses_its_turn():
 
 
 def test_a_playing_session_keeps_flat_memory(monkeypatch):
-    """Tick after tick, as the page does (train, then build the frame): what the session keeps
+    """Tick after tick, as the page does (train, then send a message): what the session keeps
     stops growing once its history is full (capacities made small so the test is quick)."""
     import gc
     import tracemalloc
 
     from engine.core import history
-    from playground.components.live_frame import live_frame
 
     monkeypatch.setattr(history, "SERIES_CAPACITY", 64)
     monkeypatch.setattr(history, "SNAPSHOT_CAPACITY", 16)
@@ -180,7 +179,7 @@ def test_a_playing_session_keeps_flat_memory(monkeypatch):
     def play(steps: int) -> None:
         while session.trainer.step < steps:
             session.tick("100 steps")
-            live_frame(session.trainer, show_test=True, log_loss=False)
+            session.message(interval=0.05, texts={}, scale=1.0, show_test=True, log_loss=False)
 
     play(1_000)  # past both capacities
     gc.collect()
