@@ -89,6 +89,7 @@ from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
 
 PAGE = "playground"  # the 2D page's URL path
 LIVE_KEY = "playground.live"  # the live view's element key
+WATCHDOG_KEY = "playground.watchdog"  # the page's watchdog (playground/components/watchdog.py), emulated here
 RATE_KEY = "cfg.learning_rate"  # the sidebar's learning-rate select_slider
 PLAY, PAUSE = "Play", "Pause"  # the toolbar button's labels (English: the context's locale is en-US)
 
@@ -264,6 +265,9 @@ class Student:
         self.tally = Tally()
         self._ws: Any = None
         self._receiver: asyncio.Task | None = None
+        self._watcher: asyncio.Task | None = None
+        self._watchdog: dict[str, Any] = {}  # the watchdog component's data: playing, stall
+        self._watchdog_drawn = 0.0  # when a whole run last drew it
         self._timers: dict[str, tuple[float, asyncio.Task]] = {}  # fragment id -> (interval, timer)
         self._head: bytes | None = None  # the serialised request's part that changes only with the page's state
         # The frontend's message cache: hash -> message; aged by script runs (`maxCachedMessageAge`).
@@ -295,13 +299,31 @@ class Student:
                     return False
                 await asyncio.sleep(RECONNECT_SECONDS)
         self._receiver = asyncio.create_task(self._receive())
+        self._watcher = asyncio.create_task(self._watch())
         await self._rerun()
         return True
+
+    async def _watch(self) -> None:
+        """What the page's watchdog script does in a browser: while the page plays, a whole rerun
+        after `stall` seconds without a live-view message (counted from the last whole run too)."""
+        asked = 0.0
+        while True:
+            await asyncio.sleep(1.0)
+            if not self._watchdog.get("playing"):
+                continue
+            now, stall = time.time(), self._watchdog["stall"]
+            quiet = now - max(self.tally.views[-1].arrival if self.tally.views else 0.0, self._watchdog_drawn)
+            if quiet > stall and now - asked > stall:
+                asked = now
+                self.tally.events.append((now, "watchdog: a whole rerun"))
+                await self._rerun()
 
     async def close(self) -> None:
         for _, timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        if self._watcher is not None:
+            self._watcher.cancel()
         if self._ws is not None:
             await self._ws.close()
         if self._receiver is not None:
@@ -464,6 +486,9 @@ class Student:
         widget = getattr(element, kind)
         if kind == "bidi_component" and widget.id.endswith(LIVE_KEY):
             self._live_view(widget.bytes, arrival)
+            return
+        if kind == "bidi_component" and widget.id.endswith(WATCHDOG_KEY):
+            self._watchdog, self._watchdog_drawn = json.loads(widget.json), arrival
             return
         if kind == "exception":
             self.tally.errors.append(f"exception: {widget.type} {widget.message}")

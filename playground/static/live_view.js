@@ -986,6 +986,7 @@ function paint(state, { m, index, t }) {
 
 export default function ({ data: payload, parentElement }) {
   if (!(payload instanceof Uint8Array) || payload.length < 4) return;
+  window.__playgroundMessageAt = Date.now();  // read by the page's watchdog (playground/components/watchdog.py)
   const state = stateOf(parentElement);
   const m = messageOf(...unpack(payload));
   const id = `${m.run} ${m.now}`;

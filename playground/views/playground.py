@@ -11,6 +11,7 @@ from playground import controls, lesson_panel, urls, viewer
 from playground.classroom import CLASSROOM
 from playground.components.live_frame import live_texts
 from playground.components.live_view import live_view
+from playground.components.watchdog import watchdog
 from playground.i18n import t
 from playground.problems import say
 from playground.sessions import SPEEDS, RunSession
@@ -19,6 +20,8 @@ PAGE = "playground"
 STATE = "playground.session"
 PACED = "playground.paced"  # when the page last reran to take a new interval
 REPACE_SECONDS = 3.0  # at most that often
+# A playing page that received no message for this long (or this many intervals) reruns (components/watchdog.py).
+STALL_SECONDS, STALL_INTERVALS = 10.0, 8
 
 
 def _speed_label(speed: str) -> str:
@@ -91,6 +94,8 @@ def page() -> None:
     view = viewer.current()
     if time.monotonic() - st.session_state.get(PACED, 0) > REPACE_SECONDS:  # (not a rerun to take a new interval)
         session.sent.resend()  # a whole run of the page may draw the view anew (coming back to the page)
+
+    watchdog(session.busy, stall=max(STALL_SECONDS, STALL_INTERVALS * interval), key="playground.watchdog")
 
     @st.fragment(run_every=interval if session.busy else None)
     def live() -> None:

@@ -3,12 +3,14 @@
 Most tests train in the page's own ticks (the shared trainer off), so that each run of the
 page trains what it trains there; the last ones play with the class's shared trainer."""
 
+import json
 import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground import classroom
+from playground.views.playground import STALL_SECONDS
 from tests.app.frames_util import unpack
 
 
@@ -21,7 +23,7 @@ def open_2d(open_page, monkeypatch):
 
 def shown(at: AppTest) -> dict:
     """The live view's latest message header, as the browser receives it."""
-    (component,) = at.get("bidi_component")
+    (component,) = [c for c in at.get("bidi_component") if c.proto.id.endswith("playground.live")]
     header, _ = unpack(component.proto.bytes)
     return header
 
@@ -38,6 +40,8 @@ def click(at: AppTest, key: str) -> None:
 
 def test_page_renders_the_live_view_at_step_zero(open_2d):
     at = open_2d()
+    (watch,) = [c for c in at.get("bidi_component") if c.proto.id.endswith("playground.watchdog")]
+    assert json.loads(watch.proto.json) == {"playing": False, "stall": STALL_SECONDS}  # watching only while playing
     status = newest(at)
     assert status["step"] == 0 and status["train_loss"] > 0
     assert at.button(key="play") and at.button(key="step") and at.button(key="reset")

@@ -147,3 +147,17 @@ def test_presenter_mode_draws_larger_and_fits_the_screen(app, width, height):
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, chart
     assert no_exception_box(page)
     page.close()
+
+
+def test_a_playing_page_whose_live_view_goes_quiet_reruns_itself_and_plays_on(app):
+    """The watchdog (playground/components/watchdog.py): with the live view's messages made to look
+    stopped, the page asks for a whole rerun after its stall time, and goes on playing."""
+    page = open_page(app, "dataset=circle&lang=en")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_function("window.__playgroundStep > 10", timeout=WAIT)
+    page.evaluate("Object.defineProperty(window, '__playgroundMessageAt', {get: () => 0, set: () => {}})")
+    page.wait_for_function("window.__playgroundWatchdogAsked >= 1", timeout=WAIT)
+    step = page.evaluate("window.__playgroundStep")
+    page.wait_for_function(f"window.__playgroundStep > {step}", timeout=WAIT)  # still playing after the rerun
+    assert page.get_by_role("button", name="Pause").is_visible() and no_exception_box(page)
+    page.close()
