@@ -4,8 +4,9 @@ directly; a page keeps one in its session's state, so sessions never share a run
 - `RunSession`: the 2D page's run: the trainer, whether it is playing, and what changed; the
   class's shared trainer (playground.classroom) trains it, and its page sends the browser the
   snapshots taken since its last message.
-- `Job`: steps a button asked for ("+1 epoch"), trained a slice at a time by the page's ticks,
-  so no click trains past a tick's budget and Pause stops it at once.
+- `Job`: steps a button asked for ("+1 epoch"), trained a slice at a time (by the shared trainer's
+  rounds, or by the page's ticks when that is off), so no click trains past a slice and Pause
+  stops it at once.
 - `MnistSession`: an MNIST run, trained in time slices so the page stays responsive and can
   show progress, with a snapshot (the whole 10,000-image test set, itself measured in slices)
   at each epoch's end; it takes turns with the other sessions' MNIST runs (`scheduler.MNIST_QUEUE`).
