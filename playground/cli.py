@@ -2,6 +2,7 @@
 
     nn-playground serve                       # the app on http://localhost:8501
     nn-playground serve --server.port 8502    # any further flag goes to `streamlit run`
+    nn-playground serve-class --replicas 2    # a class: replicas behind nginx (playground.serve_class)
     nn-playground train --dataset xor --hidden 4 --epochs 100 --json
     nn-playground lessons --check
     nn-playground download-mnist
@@ -31,6 +32,8 @@ EXIT_BAD_ARGUMENTS = 2
 COMMANDS = {
     "serve": f"run the app in the browser (default http://localhost:{DEFAULT_PORT}); further flags go to "
              "`streamlit run`, e.g. --server.port 8502",
+    "serve-class": f"serve a class: one app process per core behind nginx, on port {DEFAULT_PORT} "
+                   "(nn-playground serve-class --help)",
     "train": "train one network and report (nn-playground train --help lists every flag)",
     "lessons": "list the course's lessons, or --check that each still tells its story",
     "download-mnist": "download any MNIST file that is missing or damaged",
@@ -123,6 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["serve"]:
         return serve_main(argv[1:])
+    if argv[:1] == ["serve-class"]:
+        from playground.serve_class import main as serve_class_main
+
+        return serve_class_main(argv[1:])
     if argv[:1] and argv[0] in ENGINE_COMMANDS:
         from engine.cli import main as engine_main  # imports torch: only for these commands
 

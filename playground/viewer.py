@@ -13,12 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from engine.core.problems import Name, Problem, names
 from playground import urls
 from playground.i18n import DEFAULT_LANGUAGE, LANGUAGES, STATE_KEY, current_language, language_from, t
 
 PRESENT_KEY = "present.on"
+RECONNECTED_KEY = "app.reconnected"
 # Root font size in presenter mode: Streamlit sizes its text in rem, so this scales it all.
 PRESENT_FONT_PX = 22
 # Plotly and canvas figures scale their fonts, lines and markers by this in presenter mode.
@@ -80,6 +82,36 @@ def choose_presenting() -> bool:
     return state[PRESENT_KEY]
 
 
+def reconnected() -> bool:
+    """True in a session the browser opened to go on with one this server does not have: the server
+    (or, behind `serve-class`, its replica) was restarted, or the browser was moved to another replica.
+
+    A browser reconnecting names the session it had (Streamlit's frontend sends its id as the third
+    entry of the websocket's Sec-WebSocket-Protocol, after "streamlit" and its XSRF token); a server
+    that still has it reconnects the browser to it, any other starts a new one, this. A page opened
+    or reloaded names none. Decided once, at the session's first run."""
+    state = st.session_state
+    if RECONNECTED_KEY not in state:
+        entries = [entry.strip() for entry in (st.context.headers.get("Sec-WebSocket-Protocol") or "").split(",")]
+        context = get_script_run_ctx()
+        state[RECONNECTED_KEY] = (len(entries) >= 3 and bool(entries[2]) and context is not None
+                                  and entries[2] != context.session_id)
+    return bool(state[RECONNECTED_KEY])
+
+
+def _dismiss_reconnected() -> None:
+    st.session_state[RECONNECTED_KEY] = False
+
+
+def say_if_reconnected() -> None:
+    """After a reconnection to a server that had lost this page's session: say that the settings
+    came back from the link but the training progress did not, until the student closes it."""
+    if reconnected():
+        box = st.container(border=True, key="app.reconnected_box")
+        box.warning(t("app.reconnected"), icon=":material/sync_problem:")
+        box.button(t("app.reconnected_ok"), key="app.reconnected_ok", on_click=_dismiss_reconnected)
+
+
 def link_problems() -> list[Problem]:
     """What of the URL's `lang` and `present` the app could not use, and what it uses instead.
     `app_controls` then writes both back, so each is said once."""
@@ -110,6 +142,7 @@ def app_controls() -> None:
                       on_click=_set_presenting, args=(True,), help=t("app.presenter_help"))
     if st.session_state.get(STATE_KEY) not in LANGUAGES:  # a segmented control can be cleared: keep a language
         st.session_state[STATE_KEY] = language_from(None, st.context.locale)
+    say_if_reconnected()
     urls.show_link_warnings(link_problems())
     urls.set_app_param("lang", st.session_state[STATE_KEY])
     urls.set_app_param("present", "1" if presenting() else None)

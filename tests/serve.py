@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,6 +10,8 @@ import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from playground.serve_class import end_process, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = "playground/app.py"
@@ -21,20 +22,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 START_SECONDS = 120  # a bound on a hung start, not a speed target: a busy machine can take a while
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def stop(server: subprocess.Popen, seconds: float = 10) -> None:
     """End a server, killing it if it does not end on SIGTERM within `seconds` (a script still running)."""
-    server.terminate()
-    try:
-        server.wait(seconds)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(seconds)
+    end_process(server, seconds=seconds)
 
 
 @contextmanager

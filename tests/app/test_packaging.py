@@ -24,7 +24,8 @@ from tests.serve import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
-COMMANDS = ("serve", "train", "lessons", "download-mnist")
+COMMANDS = ("serve", "serve-class", "train", "lessons", "download-mnist")
+ENGINE_COMMANDS = COMMANDS[2:]
 
 
 def _requirements_txt() -> list[Requirement]:
@@ -57,7 +58,7 @@ def test_serve_command_runs_the_app_with_the_packaged_streamlit_settings():
     assert len(cli.streamlit_flags()) == sum(map(len, settings.values()))
 
 
-def test_help_lists_the_four_commands(capsys):
+def test_help_lists_the_five_commands(capsys):
     assert cli.main(["--help"]) == 0
     out = capsys.readouterr().out
     assert all(f"\n  {command} " in out for command in COMMANDS), out
@@ -69,9 +70,9 @@ def test_engine_commands_are_delegated_to_engine_cli(monkeypatch):
 
     seen = []
     monkeypatch.setattr(engine.cli, "main", lambda argv: seen.append(argv) or 7)
-    for command in COMMANDS[1:]:
+    for command in ENGINE_COMMANDS:
         assert cli.main([command, "--json"]) == 7
-    assert seen == [[command, "--json"] for command in COMMANDS[1:]]
+    assert seen == [[command, "--json"] for command in ENGINE_COMMANDS]
 
 
 # ---------------------------------------------------------------- a real install, used from elsewhere
