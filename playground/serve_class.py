@@ -251,6 +251,10 @@ class ClassServer:
             raise RuntimeError("nginx is not installed: `sudo apt-get install nginx` (`make serve-class` does it)")
         if self.replicas < 1:
             raise ValueError("--replicas must be at least 1")
+        local = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if _port_open(local, self.port):
+            raise RuntimeError(f"port {self.port} is already in use (another server, `make run`?): "
+                               "stop it or choose another --port")
         self.run_dir = Path(tempfile.mkdtemp(prefix="nn-playground-class-"))
         self.run_dir.chmod(0o755)  # nginx's workers (user nobody when started as root) reach its temp files
         # One secret for every replica: a browser moved to another replica keeps a valid XSRF cookie.
@@ -271,7 +275,6 @@ class ClassServer:
         self.nginx = subprocess.Popen([binary, "-e", str(self.run_dir / "error.log"), "-p", str(self.run_dir),
                                        "-c", str(config)], start_new_session=True,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        local = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         while not _port_open(local, self.port):
             if self.nginx.poll() is not None:
                 raise RuntimeError(f"nginx did not start: {self.nginx_errors() or 'no message'}")
@@ -327,8 +330,10 @@ class ClassServer:
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
     def nginx_errors(self) -> str:
+        """The last thing nginx logged (its error log repeats a failed bind five times)."""
         log = self.run_dir / "error.log" if self.run_dir else None
-        return log.read_text(errors="replace").strip()[-2000:] if log and log.exists() else ""
+        lines = log.read_text(errors="replace").strip().splitlines() if log and log.exists() else []
+        return lines[-2] if len(lines) > 1 and "still could not" in lines[-1] else (lines[-1] if lines else "")
 
     def __enter__(self) -> ClassServer:
         try:

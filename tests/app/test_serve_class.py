@@ -10,6 +10,7 @@ import os
 import queue
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -151,3 +152,13 @@ def test_the_command_serves_restarts_a_dead_replica_and_stops_everything_on_ctrl
         if command.poll() is None:
             command.kill()
             command.wait(30)
+
+
+def test_a_port_in_use_is_refused_before_anything_starts():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = ClassServer(1, taken.getsockname()[1], "127.0.0.1")
+        with pytest.raises(RuntimeError, match="already in use"), server:
+            pass
+        assert server.members == []  # no replica was started
