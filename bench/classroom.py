@@ -1,11 +1,11 @@
-"""One app process serving a class: N students on the 2D page, every one of them playing.
+"""App processes serving a class: N students on the 2D page, every one of them playing.
 
-Starts the app (`tests.serve.running_app(pinned=True)`: the server on core 0, this process
-and Chromium on core 1), warms it up with one throwaway session that plays for a second,
-then N students arrive together (their sessions open within `ARRIVAL_SECONDS`), press Play
-one after another over `PLAY_SPREAD_SECONDS`, and keep playing; a quarter of them change the
-learning rate twice while playing. After `SETTLE_SECONDS` more, every figure below is measured
-over `--seconds`; then `PAUSERS` students press Pause.
+By default one app process: starts it (`tests.serve.running_app(pinned=True)`: the server on
+core 0, this process and Chromium on core 1), warms it up with one throwaway session that plays
+for a second, then N students arrive together (their sessions open within `ARRIVAL_SECONDS`),
+press Play one after another over `PLAY_SPREAD_SECONDS`, and keep playing; a quarter of them
+change the learning rate twice while playing. After `SETTLE_SECONDS` more, every figure below is
+measured over `--seconds`; then `PAUSERS` students press Pause.
 
 The class is not 30 copies of one link: datasets, seeds and two network shapes are mixed
 (`class_links`), so whatever the server shares between students, it must share across them.
@@ -54,7 +54,36 @@ work on the machine is competing with the server.
 Each N runs on a fresh server; unless --skip-before, again with PLAYGROUND_SHARED_TRAINER=0
 (every session training in its own ticks). Targets are printed beside the figures.
 
+With `--replicas 1,2`, each N instead runs once per replica count R, on a fresh
+`playground.serve_class.ClassServer` (R app processes behind one nginx on a free local port,
+as `nn-playground serve-class` serves a class), all in the same run, and the class's steps/s
+with R replicas over those with the first R listed is printed (target: 2 replicas give
+>= `SPEEDUP_TARGET` x one replica's at `SPEEDUP_TARGET_STUDENTS` students, on 2 cores). Nothing is
+pinned there: the replicas, nginx, this process (and Chromium, without --no-browser) share every
+core of the machine, so the simulator's own cores count against the replicas'
+(`--pin-replicas`: replica i on core i, in turn; nginx and the simulator still on any). Each
+student then behaves like a browser behind nginx: it first GETs the page (`/playground?<link>`)
+through nginx and keeps the cookies the answer sets (`playground_replica=<i>`: which replica nginx
+chose, in turn for a first visit), then opens the websocket with them in its `Cookie` header, so
+nginx sends it to the same replica (the handshake's answer names the replica that took it; a
+student it moved is reported). Every replica is warmed up by a throwaway session of its own (its
+cookie set beforehand). Per class, beside the figures above: how the students spread over the
+replicas (per cookie value: students, their steps/s, the replica's cores and RSS), nginx's cores
+(master and worker), the server's cores as the replicas' and nginx's together, the total RSS of
+the replicas, and the machine's speed through the window (`python_speed`, an indication: this
+virtual machine's cores change speed, by up to 2x within seconds, with nothing else running in it,
+and one class against the same class measured a minute later differs by as much; `--rounds K`
+measures every R K times in turn and gives the ratio of the medians too).
+
+Before the classes, one replica's memory (`replica_memory`, alone with `--memory`): its RSS once
+started, once a 2D page has played (the app, torch and the shared trainer loaded) and once the
+MNIST lab is open (which loads MNIST, once per process), so a replica costs "base + MNIST" MB and
+R replicas R times that.
+
     .venv/bin/python -m bench.classroom [--students 1,10,30,60] [--seconds 30] [--skip-before] [--no-browser]
+    .venv/bin/python -m bench.classroom --students 30,60 --replicas 1,2 [--rounds 3] [--pin-replicas] \\
+        --seconds 20 --skip-before --no-browser
+    .venv/bin/python -m bench.classroom --memory   # one replica's memory only: started, 2D page, MNIST lab
     BENCH_DETAIL=1 .venv/bin/python -m bench.classroom ...   # also one line per student, slowest first
 """
 
@@ -68,7 +97,10 @@ import os
 import random
 import statistics
 import struct
+import sys
 import time
+import urllib.request
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,10 +116,13 @@ from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 # Run as a module from the project's folder (`python -m bench.classroom`), so `tests` imports.
+from bench.memory import process_tree
 from bench.ui_fps import DEFAULT_QUERY, cpu_seconds
+from playground.serve_class import COOKIE, ClassServer, free_port
 from tests.serve import CHROMIUM, CHROMIUM_ARGS, running_app
 
 PAGE = "playground"  # the 2D page's URL path
+MNIST_PAGE = "mnist"  # the MNIST lab's: its first run loads MNIST (once per app process)
 LIVE_KEY = "playground.live"  # the live view's element key
 WATCHDOG_KEY = "playground.watchdog"  # the page's watchdog (playground/components/watchdog.py), emulated here
 RATE_KEY = "cfg.learning_rate"  # the sidebar's learning-rate select_slider
@@ -104,6 +139,18 @@ RECONNECT_SECONDS = 1.0  # and its pause before trying again after a refused con
 WARM_UP_SECONDS = 60.0  # a bound on the throwaway session's first step (imports, first runs)
 WARM_PLAY_SECONDS = 1.0
 RSS_EVERY_SECONDS = 2.0
+
+# Replicas behind nginx (--replicas, --memory).
+SPEEDUP_TARGET = 1.4  # issue 14: the class's steps/s with 2 replicas over 1 replica's (2 cores), at least
+SPEEDUP_TARGET_STUDENTS = 60  # at this class size
+# This machine is a virtual one whose cores' speed changes, by up to 2x within seconds, with nothing
+# else running in it (its host's other guests), which no busy-cores figure shows. Behind nginx, this
+# process times a fixed piece of Python every SPEED_PROBE_EVERY_SECONDS (about 5 ms of CPU each): an
+# indication only (it reads about 10% higher while both cores are busy), not a figure to divide by.
+SPEED_PROBE_EVERY_SECONDS = 2.0
+SPEED_PROBE_LOOPS = 100_000
+PAGE_LOAD_SECONDS = 60.0  # a bound on a page's first whole run in the memory measurement, not a speed target
+MEMORY_SETTLE_SECONDS = 2.0  # after a page's first run, before its replica's RSS is read
 
 # The class's links: a mix of datasets and seeds, two network shapes (a third of the class on the
 # second), so that students share as little as a real class would; a quarter change the learning rate.
@@ -232,7 +279,9 @@ class Tally:
     runs: list[float] = field(default_factory=list)  # script runs (whole or fragment) finished
     interrupted: list[float] = field(default_factory=list)  # runs that ended early for a rerun
     requests: list[float] = field(default_factory=list)  # rerun requests sent
-    connect_failures: int = 0  # websocket handshakes that timed out or failed
+    connect_failures: int = 0  # websocket handshakes (and, behind nginx, page requests) that timed out or failed
+    replica: str = ""  # behind nginx: the replica its cookie names (`playground_replica`), "" without one
+    rerouted: int = 0  # behind nginx: websockets answered by another replica than the page's GET
     actions: list[Action] = field(default_factory=list)
     pause_stopped: float | None = None  # the pause's `playing` false (or the fragment's timer gone)
     most_hashes: int = 0  # the most cached-message hashes one rerun request carried
@@ -253,16 +302,23 @@ class _Cached:
 class Student:
     """One browser session on the 2D page, spoken to as Streamlit's frontend does (see the module's docstring)."""
 
-    def __init__(self, base_url: str, link: Link) -> None:
+    def __init__(self, base_url: str, link: Link, page: str = PAGE, visit: bool = False,
+                 cookies: Mapping[str, str] | None = None) -> None:
+        """`visit`: behind nginx, GET the page (keeping the cookies its answer sets) before the
+        websocket, which then carries them; `cookies`: the browser's cookies before that (a
+        `playground_replica` set here picks the replica)."""
         self.ws_url = base_url.replace("http", "ws", 1) + "/_stcore/stream"
-        self.page_url = f"{base_url}/{PAGE}?{link.query}"
+        self.page = page
+        self.page_url = f"{base_url}/{page}?{link.query}"
         self.link = link
+        self.visit = visit
+        self.cookies: dict[str, str] = dict(cookies or {})
         self.query_string = link.query
         self.page_hash = ""  # unknown until the server names the page
         self.widgets: dict[str, WidgetState] = {}  # widget id -> state, as the frontend's widget manager
         self.buttons: dict[str, str] = {}  # label -> widget id, of the buttons on screen
         self.rate_options: list[str] = []
-        self.tally = Tally()
+        self.tally = Tally(replica=self.cookies.get(COOKIE, ""))
         self._ws: Any = None
         self._receiver: asyncio.Task | None = None
         self._watcher: asyncio.Task | None = None
@@ -288,20 +344,57 @@ class Student:
         """Connect (trying again after each `CONNECT_TIMEOUT_SECONDS`, as the frontend does, until
         `deadline`) and ask for the page's first run; False if no connection was made."""
         self.tally.opened = time.time()
+        if self.visit and not await self._visit(deadline):
+            return False
         while self._ws is None:
             try:
                 self._ws = await websockets.connect(self.ws_url, subprotocols=["streamlit"], max_size=None,
-                                                    ping_interval=None, open_timeout=CONNECT_TIMEOUT_SECONDS)
+                                                    ping_interval=None, open_timeout=CONNECT_TIMEOUT_SECONDS,
+                                                    additional_headers=self._cookie_header())
             except (OSError, TimeoutError, websockets.InvalidHandshake) as error:
                 self.tally.connect_failures += 1
                 if time.time() > deadline:
                     self.tally.errors.append(f"could not connect: {error}")
                     return False
                 await asyncio.sleep(RECONNECT_SECONDS)
+        page_replica = self.tally.replica
+        self._take_cookies(self._ws.response.headers.get_all("Set-Cookie"))  # nginx names the replica that answered
+        if self.visit and self.tally.replica != page_replica:
+            self.tally.rerouted += 1
+            self.tally.events.append((time.time(), f"websocket on replica {self.tally.replica}, page on {page_replica}"))
         self._receiver = asyncio.create_task(self._receive())
         self._watcher = asyncio.create_task(self._watch())
         await self._rerun()
         return True
+
+    async def _visit(self, deadline: float) -> bool:
+        """What a browser does before the websocket: GET the page (through nginx) and keep the
+        cookies the answer sets; in a thread, so the class's event loop goes on meanwhile. Tried
+        again after `RECONNECT_SECONDS` until `deadline`; False if no answer came."""
+        while True:
+            try:
+                set_cookies = await asyncio.to_thread(http_get, self.page_url, self._cookie_header(),
+                                                      CONNECT_TIMEOUT_SECONDS)
+            except OSError as error:  # refused, timed out, or an HTTP error status
+                self.tally.connect_failures += 1
+                if time.time() > deadline:
+                    self.tally.errors.append(f"could not load the page: {error}")
+                    return False
+                await asyncio.sleep(RECONNECT_SECONDS)
+                continue
+            self._take_cookies(set_cookies)
+            return True
+
+    def _cookie_header(self) -> dict[str, str] | None:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else None
+
+    def _take_cookies(self, set_cookies: Sequence[str]) -> None:
+        """Keep what `Set-Cookie` headers set (their name=value; the attributes do not matter here)."""
+        for header in set_cookies:
+            name, _, value = header.split(";", 1)[0].strip().partition("=")
+            if name:
+                self.cookies[name] = value
+        self.tally.replica = self.cookies.get(COOKIE, "")
 
     async def _watch(self) -> None:
         """What the page's watchdog script does in a browser: while the page plays, a whole rerun
@@ -337,7 +430,7 @@ class Student:
         state.query_string = self.query_string
         state.page_script_hash = self.page_hash
         if not self.page_hash:
-            state.page_name = PAGE
+            state.page_name = self.page
         state.widget_states.widgets.extend(self.widgets.values())
         state.context_info.CopyFrom(CONTEXT)
         state.context_info.url = self.page_url
@@ -613,16 +706,44 @@ class BrowserStudent:
 
 # ---------------------------------------------------------------- one class
 
+@dataclass(frozen=True)
+class Servers:
+    """The processes serving the class: one app server, or (`--replicas`) the replicas and nginx."""
+
+    apps: tuple[int, ...]  # each app process's pid (replica i at i - 1)
+    nginx: int | None = None  # nginx's master (its worker is a child); None: the students reach the app directly
+
+    @property
+    def proxied(self) -> bool:
+        return self.nginx is not None
+
+
 @dataclass
 class ClassRun:
     students: list[Student]
     window: tuple[float, float]
-    server_cores: float
+    server_cores: float  # the app processes' and nginx's together
     simulator_cores: float
     machine_cores: float  # every process's, this one's, the server's and Chromium's included
-    rss_mb: list[float]
+    rss_mb: list[float]  # the app processes' together, per sample
     browser: list[BrowserReading | None]  # at the window's start, during it, at its end
     browser_error: str = ""
+    app_cores: list[float] = field(default_factory=list)  # each app process's
+    app_rss_mb: list[list[float]] = field(default_factory=list)  # each app process's samples
+    nginx_cores: float | None = None  # None: no nginx
+    speed: list[tuple[float, float]] = field(default_factory=list)  # behind nginx: (when, `python_speed()`)
+
+
+def http_get(url: str, headers: Mapping[str, str] | None, timeout: float) -> list[str]:
+    """GET `url` as a browser loads a page (reading the whole answer) and return its `Set-Cookie` headers.
+    Blocking: call it in a thread. No proxy from the environment: the class is on this machine."""
+    request = urllib.request.Request(url, headers=dict(headers or {}))
+    with _DIRECT.open(request, timeout=timeout) as answer:
+        answer.read()
+        return answer.headers.get_all("Set-Cookie") or []
+
+
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def machine_busy_seconds() -> float:
@@ -638,17 +759,42 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def sample_rss(pid: int, into: list[float]) -> None:
+def tree_rss_mb(pid: int) -> float:
+    """RSS of `pid` and of its descendants (OSError if `pid` has ended)."""
+    total = rss_mb(pid)
+    for each in process_tree(pid)[1:]:
+        with contextlib.suppress(OSError):  # ended meanwhile
+            total += rss_mb(each)
+    return total
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds of `pid` and of its descendants alive now (nginx's worker, any child of a replica)."""
+    total = 0.0
+    for each in process_tree(pid):
+        with contextlib.suppress(OSError):
+            total += cpu_seconds(each)
+    return total
+
+
+def server_cpu_seconds(servers: Servers) -> tuple[list[float], float]:
+    """Each app process's CPU seconds (with its children's), and nginx's (0 without nginx)."""
+    return [tree_cpu_seconds(pid) for pid in servers.apps], tree_cpu_seconds(servers.nginx) if servers.nginx else 0.0
+
+
+async def sample_rss(pids: Sequence[int], into: list[list[float]]) -> None:
+    """Every `RSS_EVERY_SECONDS`, each app process's RSS (with its children's)."""
     while True:
         with contextlib.suppress(OSError):
-            into.append(rss_mb(pid))
+            into.append([tree_rss_mb(pid) for pid in pids])
         await asyncio.sleep(RSS_EVERY_SECONDS)
 
 
-async def warm_up(base_url: str) -> None:
+async def warm_up(base_url: str, cookies: Mapping[str, str] | None = None) -> None:
     """One throwaway session opens the page and plays for a second (imports, first runs, torch's first
-    steps), then pauses, so that nothing of it is still training when the class arrives."""
-    student = Student(base_url, Link(DEFAULT_QUERY))
+    steps), then pauses, so that nothing of it is still training when the class arrives. `cookies`:
+    behind nginx (the page requested first), with these cookies (`{COOKIE: "<i>"}`: on replica i)."""
+    student = Student(base_url, Link(DEFAULT_QUERY), visit=cookies is not None, cookies=cookies)
     deadline = time.time() + WARM_UP_SECONDS
     if await student.open(deadline) and await student.press(PLAY, deadline):
         while student.tally.first_step is None and time.time() < deadline:
@@ -658,7 +804,9 @@ async def warm_up(base_url: str) -> None:
             await student.wait_paused(PAUSE_WAIT_SECONDS)
     await student.close()
     if student.tally.first_step is None:
-        print(f"  warning: the warm-up session saw no step > 0 ({'; '.join(student.tally.errors) or 'no error'})")
+        where = f" on replica {student.tally.replica}" if student.tally.replica else ""
+        print(f"  warning: the warm-up session{where} saw no step > 0 "
+              f"({'; '.join(student.tally.errors) or 'no error'})")
 
 
 async def sleep_until(moment: float) -> None:
@@ -683,10 +831,28 @@ async def attend(student: Student, arrive: float, play: float, rate_changes: Seq
             await student.wait_paused(PAUSE_WAIT_SECONDS)
 
 
-async def run_class(base_url: str, server_pid: int, n: int, seconds: float, with_browser: bool) -> ClassRun:
-    await warm_up(base_url)
+def python_speed() -> float:
+    """Millions of iterations of a simple Python loop per CPU second of this thread, now: the
+    machine's speed (the host taking a core away shows as CPU time that did less)."""
+    started, total = time.thread_time(), 0
+    for i in range(SPEED_PROBE_LOOPS):
+        total += i
+    return SPEED_PROBE_LOOPS / max(time.thread_time() - started, 1e-6) / 1e6
+
+
+async def sample_speed(into: list[tuple[float, float]]) -> None:
+    while True:
+        into.append((time.time(), python_speed()))
+        await asyncio.sleep(SPEED_PROBE_EVERY_SECONDS)
+
+
+async def run_class(base_url: str, servers: Servers, n: int, seconds: float, with_browser: bool) -> ClassRun:
+    if servers.proxied:  # every replica, each by a session of its own, at once
+        await asyncio.gather(*(warm_up(base_url, {COOKIE: str(i)}) for i in range(1, len(servers.apps) + 1)))
+    else:
+        await warm_up(base_url)
     rng = random.Random(n)
-    students = [Student(base_url, link) for link in class_links(n)]
+    students = [Student(base_url, link, visit=servers.proxied) for link in class_links(n)]
     start = time.time()
     t0 = start + ARRIVAL_SECONDS + PLAY_SPREAD_SECONDS + SETTLE_SECONDS
     t1 = t0 + seconds
@@ -697,8 +863,10 @@ async def run_class(base_url: str, server_pid: int, n: int, seconds: float, with
         play = start + ARRIVAL_SECONDS + PLAY_SPREAD_SECONDS * i / max(n, 1)
         plans.append(attend(student, start + rng.uniform(0, ARRIVAL_SECONDS), play, rates, t1 if i in pausers else None, t1))
 
-    rss: list[float] = []
-    rss_task = asyncio.create_task(sample_rss(server_pid, rss))
+    rss: list[list[float]] = []  # per sample, each app process's
+    rss_task = asyncio.create_task(sample_rss(servers.apps, rss))
+    speed: list[tuple[float, float]] = []
+    speed_task = asyncio.create_task(sample_speed(speed)) if servers.proxied else None
     browser_readings: list[BrowserReading | None] = []
     browser_error = ""
     async with contextlib.AsyncExitStack() as stack:
@@ -712,28 +880,100 @@ async def run_class(base_url: str, server_pid: int, n: int, seconds: float, with
         lessons = asyncio.gather(*plans)
 
         await sleep_until(t0)
-        cpu0, sim0, all0, started = cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(), time.time()
+        (apps0, nginx0), sim0, all0, started = (server_cpu_seconds(servers), time.process_time(),
+                                                machine_busy_seconds(), time.time())
         browser_readings.append(await browser.read() if browser else None)
         while time.time() < t1 - 1:  # the browser's lag, sampled through the window
             await asyncio.sleep(min(2.0, t1 - time.time()))
             if browser and time.time() < t1:
                 browser_readings.append(await browser.read())
         await sleep_until(t1)
-        cpu1, sim1, all1, ended = cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(), time.time()
+        (apps1, nginx1), sim1, all1, ended = (server_cpu_seconds(servers), time.process_time(),
+                                              machine_busy_seconds(), time.time())
         browser_readings.append(await browser.read() if browser else None)
         await lessons
         browser_error = browser.error if browser else ""
         rss_task.cancel()
+        if speed_task is not None:
+            speed_task.cancel()
         await asyncio.gather(*(s.close() for s in students))
     elapsed = ended - started
-    return ClassRun(students, (t0, t1), (cpu1 - cpu0) / elapsed, (sim1 - sim0) / elapsed, (all1 - all0) / elapsed, rss,
-                    browser_readings, browser_error)
+    app_cores = [(b - a) / elapsed for a, b in zip(apps0, apps1)]
+    nginx_cores = (nginx1 - nginx0) / elapsed
+    return ClassRun(students, (t0, t1), sum(app_cores) + nginx_cores, (sim1 - sim0) / elapsed, (all1 - all0) / elapsed,
+                    [sum(sample) for sample in rss], browser_readings, browser_error, app_cores,
+                    [[sample[i] for sample in rss] for i in range(len(servers.apps))],
+                    nginx_cores if servers.proxied else None, speed)
 
 
 async def _browser_lesson(browser: BrowserStudent, playwright: Any, play: float, end: float) -> None:
     await browser.open(playwright, end)
     await sleep_until(play)
     await browser.play(end)
+
+
+# ---------------------------------------------------------------- one replica's memory
+
+@dataclass(frozen=True)
+class ReplicaMemory:
+    """One replica's RSS in MB (its process tree), alone behind nginx."""
+
+    started: float  # answering its health check: Streamlit only (the app's modules load with a first session)
+    played: float  # after a 2D page played for a second and paused: the app, torch, the shared trainer
+    mnist: float  # with the MNIST lab open too: MNIST loaded (once per process, shared by its sessions)
+    nginx: float  # nginx's master and worker
+    mnist_error: str = ""  # why the MNIST lab's first run did not finish, if it did not
+
+    @property
+    def mnist_extra(self) -> float:
+        return self.mnist - self.played
+
+
+async def open_page(base_url: str, page: str, query: str = "") -> Student:
+    """A session on `page` through nginx, once its first whole run has finished (or `PAGE_LOAD_SECONDS` passed)."""
+    student = Student(base_url, Link(query), page=page, visit=True)
+    deadline = time.time() + PAGE_LOAD_SECONDS
+    if await student.open(deadline):
+        while not student.tally.runs and not student.tally.errors and time.time() < deadline:
+            await asyncio.sleep(0.1)
+    return student
+
+
+async def _replica_memory(base_url: str, replica: int, nginx: int) -> ReplicaMemory:
+    await asyncio.sleep(MEMORY_SETTLE_SECONDS)
+    started = tree_rss_mb(replica)
+    await warm_up(base_url, {})
+    await asyncio.sleep(MEMORY_SETTLE_SECONDS)
+    played = tree_rss_mb(replica)
+    lab = await open_page(base_url, MNIST_PAGE)
+    await asyncio.sleep(MEMORY_SETTLE_SECONDS)
+    mnist, nginx_mb = tree_rss_mb(replica), tree_rss_mb(nginx)
+    await lab.close()
+    error = "" if lab.tally.runs else "; ".join(lab.tally.errors) or f"no finished run in {PAGE_LOAD_SECONDS:.0f} s"
+    return ReplicaMemory(started, played, mnist, nginx_mb, error)
+
+
+def replica_memory() -> ReplicaMemory:
+    """One replica behind nginx (`ClassServer(1)`): its RSS started, with a 2D page played, with the MNIST lab open."""
+    port = free_port()
+    with ClassServer(1, port, "127.0.0.1", restart=False, say=say_to_stderr) as server:
+        return asyncio.run(_replica_memory(f"http://127.0.0.1:{port}", server.members[0].process.pid, server.nginx.pid))
+
+
+def memory_report(m: ReplicaMemory, replica_counts: Sequence[int]) -> str:
+    totals = ", ".join(f"{r} replica{'s' if r > 1 else ''} {r * m.mnist:,.0f} MB" for r in replica_counts)
+    lines = [f"one replica's RSS: started {m.started:.0f} MB, a 2D page played {m.played:.0f} MB, the MNIST lab "
+             f"open {m.mnist:.0f} MB (MNIST {m.mnist_extra:+.0f} MB); nginx {m.nginx:.0f} MB",
+             f"           per replica: base {m.played:.0f} + MNIST {m.mnist_extra:.0f} = {m.mnist:.0f} MB; "
+             f"{totals} (+ nginx {m.nginx:.0f} MB; before any class's sessions)"]
+    if m.mnist_error:
+        lines.append(f"           WARNING: the MNIST lab did not finish its first run: {m.mnist_error}")
+    return "\n".join(lines)
+
+
+def say_to_stderr(line: str) -> None:
+    """A replica's console lines (ClassServer's `say`): on stderr, apart from the figures."""
+    print(line, file=sys.stderr, flush=True)
 
 
 # ---------------------------------------------------------------- figures
@@ -849,7 +1089,28 @@ def summarise(run: ClassRun) -> dict[str, Any]:
     out.update(_browser_figures(run))
     if out["class_steps"] is not None and out.get("browser_steps") is not None:
         out["class_steps"] += out["browser_steps"]
+    if run.nginx_cores is not None:
+        out.update(_replica_figures(run, figures))
     return out
+
+
+def _replica_figures(run: ClassRun, figures: Sequence[StudentFigures]) -> dict[str, Any]:
+    """Behind nginx: each replica's students (by the cookie each student ended with), their steps/s,
+    the replica's cores and RSS; nginx's cores. (Chromium's cookie is not read: it is in no replica's count.)"""
+    t0, t1 = run.window
+    names = [str(i) for i in range(1, len(run.app_cores) + 1)]
+    steps: dict[str, list[float]] = {}
+    for student, f in zip(run.students, figures):
+        steps.setdefault(student.tally.replica, []).append(f.steps_per_s)
+    replicas = [{"name": name, "students": len(steps.get(name, [])), "steps": sum(steps.get(name, [])),
+                 "cores": run.app_cores[i], "rss_max": _max(run.app_rss_mb[i])} for i, name in enumerate(names)]
+    return {"replicas": replicas, "spread": Counter(s.tally.replica or "none" for s in run.students),
+            "unrouted": sum(len(v) for k, v in steps.items() if k not in names),
+            "rerouted": sum(1 for s in run.students if s.tally.rerouted),
+            "nginx_cores": run.nginx_cores, "rss_total_max": _max(run.rss_mb),
+            "speed_median": _median([v for at, v in run.speed if t0 <= at <= t1]),
+            "speed_min": _min([v for at, v in run.speed if t0 <= at <= t1]),
+            "speed_max": _max([v for at, v in run.speed if t0 <= at <= t1])}
 
 
 def _browser_figures(run: ClassRun) -> dict[str, Any]:
@@ -910,6 +1171,15 @@ def report(n: int, label: str, f: Mapping[str, Any]) -> str:
         f"step {_fmt(f['browser_step'], 'd')}, lag {_fmt(f['browser_lag'], '.2f')} s | "
         f"simulator {f['simulator_cores']:.2f} cores, machine {f['machine_cores']:.2f} cores busy",
     ]
+    if "replicas" in f:
+        pinned = "each on a core of its own" if f.get("pinned") else "not pinned"
+        lines.append(
+            f"           replicas ({pinned}: they, nginx and the simulator share the machine's {machine_cores()} cores): "
+            + " | ".join(f"{r['name']}: {r['students']} students, {r['steps']:,.0f} steps/s, {r['cores']:.2f} cores, "
+                         f"RSS max {_fmt(r['rss_max'], '.0f')} MB" for r in f["replicas"])
+            + f" | nginx {f['nginx_cores']:.2f} cores | server (replicas + nginx) {f['server_cores']:.2f} cores, "
+              f"RSS total max {_fmt(f['rss_total_max'], ',.0f')} MB | machine speed (M Python loops/CPU s) "
+              f"med {_fmt(f['speed_median'])} min {_fmt(f['speed_min'])} max {_fmt(f['speed_max'])}")
     for name, figure, test, bound in TARGETS.get(n, []):
         value = figure(f)
         met = value is not None and (value >= bound if test == ">=" else value <= bound)
@@ -934,6 +1204,14 @@ def problems(n: int, f: Mapping[str, Any]) -> list[str]:
                    f"{CONNECT_TIMEOUT_SECONDS:.0f} s ({f['connect_failures']} times; each tried again, as the frontend does)")
     if f["most_hashes"] > 50:
         out.append(f"note: a student's rerun request carried up to {f['most_hashes']} cached-message hashes")
+    if f.get("unrouted"):
+        spread = ", ".join(f"{k}: {v}" for k, v in sorted(f["spread"].items()))
+        out.append(f"WARNING: {f['unrouted']} of {n} students have no replica's cookie (cookies: {spread})")
+    if f.get("rerouted"):
+        out.append(f"WARNING: {f['rerouted']} of {n} students' websockets were answered by another replica than "
+                   "their page (a replica down, or the cookie not routing)")
+    if f.get("replicas_died"):
+        out.append(f"ERROR: replica(s) {f['replicas_died']} ended during the class")
     errors = f["errors"]
     if errors:
         kinds = sorted(set(errors))
@@ -943,8 +1221,61 @@ def problems(n: int, f: Mapping[str, Any]) -> list[str]:
 
 def measure(n: int, seconds: float, env: Mapping[str, str] | None, with_browser: bool) -> dict[str, Any]:
     with running_app(pinned=True, env=env) as (url, server):
-        run = asyncio.run(run_class(url, server.pid, n, seconds, with_browser))
+        run = asyncio.run(run_class(url, Servers((server.pid,)), n, seconds, with_browser))
     return summarise(run)
+
+
+def measure_replicas(n: int, seconds: float, env: Mapping[str, str] | None, with_browser: bool,
+                     replicas: int, pinned: bool = False) -> dict[str, Any]:
+    """The class through nginx on a free local port, served by `replicas` app processes: nothing
+    pinned, or (`pinned`) replica i's threads on the machine's core i (in turn), nginx and this process on any."""
+    port = free_port()
+    with ClassServer(replicas, port, "127.0.0.1", env=dict(env or {}), restart=False, say=say_to_stderr) as server:
+        cores = sorted(os.sched_getaffinity(0))
+        if pinned:
+            for member in server.members:
+                pin_threads(member.process.pid, {cores[(member.index - 1) % len(cores)]})
+        servers = Servers(tuple(m.process.pid for m in server.members), server.nginx.pid)
+        run = asyncio.run(run_class(f"http://127.0.0.1:{port}", servers, n, seconds, with_browser))
+        died = [m.index for m in server.members if not m.alive()]
+    return {**summarise(run), "replicas_died": died, "pinned": pinned}
+
+
+def pin_threads(pid: int, cores: set[int]) -> None:
+    """Every thread of `pid` onto `cores` (the threads it starts later inherit it from theirs)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            os.sched_setaffinity(int(task.name), cores)
+
+
+def speedups(n: int, label: str, by_replicas: Mapping[int, Sequence[Mapping[str, Any]]]) -> list[str]:
+    """The class's steps/s with each replica count over the first count's: per round (each round
+    measures every count in turn) and, after several rounds, of the rounds' medians; the target is
+    judged on the latter."""
+    (first, bases), *others = by_replicas.items()
+    lines = []
+    for r, runs in others:
+        for k, (f, base) in enumerate(zip(runs, bases), start=1):
+            ratio = _ratio(f["class_steps"], base["class_steps"])
+            lines.append(f"N={n:<3} {label:6} class steps/s, {r} replicas / {first}{f' (round {k})' if len(runs) > 1 else ''}: "
+                         f"{_fmt(f['class_steps'], ',.0f')} / {_fmt(base['class_steps'], ',.0f')} = {_fmt(ratio, '.2f')} "
+                         f"(simulator {f['simulator_cores']:.2f} / "
+                         f"{base['simulator_cores']:.2f} cores, machine busy {f['machine_cores']:.2f} / "
+                         f"{base['machine_cores']:.2f} cores)")
+        ratio = _ratio(_median([f["class_steps"] for f in runs]), _median([f["class_steps"] for f in bases]))
+        if len(runs) > 1:
+            lines.append(f"N={n:<3} {label:6} class steps/s, {r} replicas / {first}, medians of {len(runs)} rounds: "
+                         f"{_fmt(ratio, '.2f')}")
+        if (first, r, n) == (1, 2, SPEEDUP_TARGET_STUDENTS):
+            met = ratio is not None and ratio >= SPEEDUP_TARGET
+            lines.append(f"           target 2 replicas / 1 (class steps/s, {machine_cores()} cores) >= "
+                         f"{SPEEDUP_TARGET:g}: {_fmt(ratio, '.2f')}  {'ok' if met else 'MISSED'}")
+    return lines
+
+
+def machine_cores() -> int:
+    """The cores this process may run on (what the replicas, nginx and the simulator share)."""
+    return len(os.sched_getaffinity(0))
 
 
 def main() -> None:
@@ -953,17 +1284,51 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="the measurement window")
     parser.add_argument("--skip-before", action="store_true", help="no run with PLAYGROUND_SHARED_TRAINER=0")
     parser.add_argument("--no-browser", action="store_true", help="no Chromium beside the class")
+    parser.add_argument("--replicas", default="",
+                        help="replica counts, comma-separated (e.g. 1,2): each class through nginx once per count, "
+                             "nothing pinned, and the class's steps/s over the first count's")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --replicas: measure every replica count this many times, in turn")
+    parser.add_argument("--pin-replicas", action="store_true",
+                        help="with --replicas: replica i's threads on core i (in turn); nginx and the simulator on any")
+    parser.add_argument("--memory", action="store_true",
+                        help="only one replica's memory: started, with a 2D page played, with the MNIST lab open "
+                             "(--replicas measures it too, before the classes)")
     args = parser.parse_args()
     sizes = [int(n) for n in args.students.split(",")]
+    replica_counts = list(dict.fromkeys(int(r) for r in args.replicas.split(",") if r.strip()))
+    if args.memory or replica_counts:
+        print(memory_report(replica_memory(), replica_counts or range(1, machine_cores() + 1)), flush=True)
+        if not replica_counts:
+            return
     print(f"2D page, a class of N protocol students{'' if args.no_browser else ' + 1 Chromium'}, all playing; "
           f"measured over {args.seconds:.0f} s after {ARRIVAL_SECONDS + PLAY_SPREAD_SECONDS + SETTLE_SECONDS:.0f} s "
           "(arrival, Play presses, settling)")
+    if replica_counts:
+        pinned = "each replica on a core of its own" if args.pin_replicas else "nothing pinned"
+        print(f"through nginx, with {' and then '.join(map(str, replica_counts))} replicas"
+              f"{f', {args.rounds} rounds' if args.rounds > 1 else ''}; {pinned}: the replicas, nginx and this "
+              f"simulator share the machine's {machine_cores()} cores", flush=True)
     for n in sizes:
         for label, env in (("after", None), ("before", ENV_BEFORE))[: 1 if args.skip_before else 2]:
-            figures = measure(n, args.seconds, env, not args.no_browser)
-            print(report(n, label, figures))
-            for line in problems(n, figures):
-                print(f"           {line}")
+            if not replica_counts:
+                figures = measure(n, args.seconds, env, not args.no_browser)
+                print(report(n, label, figures))
+                for line in problems(n, figures):
+                    print(f"           {line}")
+                continue
+            by_replicas: dict[int, list[dict[str, Any]]] = {r: [] for r in replica_counts}
+            for k in range(1, args.rounds + 1):
+                for r in replica_counts:
+                    figures = measure_replicas(n, args.seconds, env, not args.no_browser, r, args.pin_replicas)
+                    by_replicas[r].append(figures)
+                    print(report(n, f"{label}, {r} replica{'s' if r > 1 else ''}"
+                                    f"{f' (round {k})' if args.rounds > 1 else ''}", figures))
+                    for line in problems(n, figures):
+                        print(f"           {line}")
+                    sys.stdout.flush()
+            if len(by_replicas) > 1:
+                print("\n".join(speedups(n, label, by_replicas)), flush=True)
 
 
 if __name__ == "__main__":

@@ -319,7 +319,7 @@ class ClassServer:
     def stop(self) -> None:
         self._stopping = True
         if self.nginx is not None:
-            end_process(self.nginx, signal.SIGQUIT, 5)  # SIGQUIT: nginx's graceful stop
+            end_process(self.nginx, signal.SIGTERM, 5)  # a fast stop: a graceful one waits for every websocket to close
         for replica in self.members:
             if replica.process is not None and replica.alive():
                 replica.process.send_signal(signal.SIGTERM)

@@ -1,6 +1,7 @@
 """The classroom benchmark's students (bench/classroom.py), which speak Streamlit's websocket protocol
 as the browser does, against a real app server: if they got the protocol wrong the benchmark would
-measure nothing, so here two of them must see their networks train, and stop when they press Pause."""
+measure nothing, so here two of them must see their networks train, and stop when they press Pause,
+and one behind nginx (`--replicas`) must get its replica's cookie and its page through it."""
 
 import asyncio
 import json
@@ -9,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.classroom import PAUSE, PLAY, Student, class_links, read_live_message
+from playground.serve_class import COOKIE, ClassServer, free_port
 from tests.serve import running_app
 
 WAIT_SECONDS = 60  # a bound on a busy machine's first runs, not a speed target
@@ -43,6 +45,26 @@ def test_simulated_students_see_their_networks_train_until_they_pause() -> None:
         assert tally.pause_stopped is not None, "Pause was never answered"
         after_pause = [v.step for v in tally.views if v.arrival > tally.pause_stopped]
         assert len(set(after_pause)) <= 1  # paused: the step stays where it stopped
+
+
+async def _open_behind_nginx(url: str) -> Student:
+    student = Student(url, class_links(1)[0], visit=True)
+    deadline = time.time() + WAIT_SECONDS
+    assert await student.open(deadline)
+    while not student.tally.views and not student.tally.errors and time.time() < deadline:
+        await asyncio.sleep(0.1)
+    await student.close()
+    return student
+
+
+def test_a_student_behind_nginx_gets_its_replica_cookie_then_its_page() -> None:
+    port = free_port()
+    with (ClassServer(1, port, "127.0.0.1", restart=False, say=lambda line: None),
+          ThreadPoolExecutor(1) as apart):
+        student = apart.submit(asyncio.run, _open_behind_nginx(f"http://127.0.0.1:{port}")).result()
+    assert student.tally.errors == []
+    assert student.cookies.get(COOKIE) == "1" and student.tally.replica == "1"  # set by the page's GET
+    assert student.tally.views, "no live-view message came through nginx"
 
 
 def test_an_older_live_message_is_one_snapshot_of_unknown_time() -> None:
