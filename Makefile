@@ -32,6 +32,7 @@ bench: $(VENV)/.dev browser nginx
 	$(PYTHON) -m bench.memory
 	$(PYTHON) -m bench.monsters
 	$(PYTHON) -m bench.classroom
+	$(PYTHON) -m bench.classroom --students 30,60 --replicas 1,2 --skip-before --no-browser
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
