@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import os
 import secrets
 import shutil
@@ -46,14 +47,28 @@ from pathlib import Path
 from playground.cli import DEFAULT_PORT, serve_command
 
 COOKIE = "playground_replica"
-# A replica that refuses connections is left alone for this long before nginx tries it again.
+# A replica that failed this many requests within FAIL_TIMEOUT_SECONDS is left alone for that
+# long (one failure, a request that happened to time out, should not move a live replica's students).
+MAX_FAILS = 3
 FAIL_TIMEOUT_SECONDS = 10
 # Streamlit pings its websocket every 30 s: a proxied connection silent for 4 pings is dead.
 WEBSOCKET_READ_TIMEOUT_SECONDS = 120
+# Any other request (a page, a script, an image, a health check) is answered at once by a working replica.
+READ_TIMEOUT_SECONDS = 30
+# nginx's open files: each student's websocket is two (theirs and the replica's).
+WORKER_CONNECTIONS = 4096
 # The largest request nginx passes on, in megabytes: the app's own message cap (server.maxMessageSize).
 MAX_BODY_MB = 20
 START_SECONDS = 120  # a bound on a hung start, not a speed target
 RESTART_BACKOFF_SECONDS = (1, 2, 5, 10, 30, 60)
+STABLE_SECONDS = 60  # a replica that ran this long before it died starts again after the shortest pause
+HEALTH_EVERY_SECONDS = 10
+HEALTH_TIMEOUT_SECONDS = 10  # generous: a replica busy with 60 students still answers within a few seconds
+HEALTH_FAILURES = 3
+RELAY_SECONDS = 0.2
+# One replica's memory with MNIST loaded and a class playing (bench/classroom.py --memory: 648 MB, +20-35 MB).
+REPLICA_MB = 700  # how often a replica's console file is read for new lines
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent dies
 NGINX = "nginx"
 NGINX_PATHS = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 # Streamlit's own banner names each replica's private address: the class must not open those.
@@ -72,7 +87,7 @@ def nginx_config(replicas: Sequence[str], listen: str, run_dir: str | None = Non
     if not replicas:
         raise ValueError("nginx needs at least one replica")
     numbered = list(enumerate(replicas, start=1))
-    server = f"max_fails=1 fail_timeout={FAIL_TIMEOUT_SECONDS}s"
+    server = f"max_fails={MAX_FAILS} fail_timeout={FAIL_TIMEOUT_SECONDS}s"
 
     def pool(name: str, members: list[tuple[int, str]], primary: int | None = None) -> str:
         lines = [f"        server {address} {server}{'' if primary in (None, i) else ' backup'};"
@@ -80,16 +95,18 @@ def nginx_config(replicas: Sequence[str], listen: str, run_dir: str | None = Non
         return "\n".join([f"    upstream {name} {{", f"        zone {name} 64k;", *lines, "    }"])
 
     # Answers from replica i (the last address nginx tried is the one that answered).
-    served = "\n".join(f"        ~{_regex(address)}$ {i};" for i, address in numbered)
+    served = "\n".join(f"        ~(^|\\s){_regex(address)}$ {i};" for i, address in numbered)
+    unchanged = "\n".join(f'        "{i}:{i}" "";' for i, _ in numbered)
     routes = "\n".join(f"        {i} replica_{i};" for i, _ in numbered)
     pools = "\n\n".join([pool("replicas", numbered),
                          *(pool(f"replica_{i}", [(i, address), *((j, a) for j, a in numbered if j != i)], primary=i)
                            for i, address in numbered)])
     if run_dir is None:
-        process = "worker_processes 1;\nerror_log stderr warn;"
+        process = f"worker_processes 1;\nworker_rlimit_nofile {2 * WORKER_CONNECTIONS + 64};\nerror_log stderr warn;"
         files = "    access_log off;"
     else:
-        process = "\n".join(["worker_processes 1;", "daemon off;", f"pid {run_dir}/nginx.pid;",
+        process = "\n".join(["worker_processes 1;", f"worker_rlimit_nofile {2 * WORKER_CONNECTIONS + 64};",
+                              "daemon off;", f"pid {run_dir}/nginx.pid;",
                              f"error_log {run_dir}/error.log warn;"])
         files = "\n".join(["    access_log off;",
                            *(f"    {kind}_temp_path {run_dir}/{kind}_temp;"
@@ -101,7 +118,7 @@ def nginx_config(replicas: Sequence[str], listen: str, run_dir: str | None = Non
 
 events {{
     # Each student holds one websocket, which is two connections here (theirs and the replica's).
-    worker_connections 4096;
+    worker_connections {WORKER_CONNECTIONS};
 }}
 
 http {{
@@ -109,9 +126,15 @@ http {{
     server_tokens off;
     client_max_body_size {MAX_BODY_MB}m;
 
-    map $http_upgrade $connection_upgrade {{
-        default upgrade;
-        ""      close;
+    # Only a websocket is upgraded (Streamlit's /_stcore/stream); any other Upgrade is not passed on.
+    map $http_upgrade $upgrade_to {{
+        ~*^websocket$ websocket;
+        default       "";
+    }}
+
+    map $upgrade_to $connection_upgrade {{
+        websocket upgrade;
+        default   close;
     }}
 
     # Which replica answered ($upstream_addr lists every replica tried; the last one answered).
@@ -120,10 +143,12 @@ http {{
         default "";
     }}
 
-    # Every answer pins the browser to the replica that gave it (after a failover: the live one).
-    map $replica_served $replica_cookie {{
-        ""      "";
-        default "{COOKIE}=$replica_served; Path=/; HttpOnly; SameSite=Lax";
+    # An answer from another replica than the browser's cookie names (a first visit, a failover)
+    # pins the browser to the one that answered; an answer from its own replica sets nothing.
+    map "$cookie_{COOKIE}:$replica_served" $replica_cookie {{
+{unchanged}
+        "~:(?<answered>\\d+)$" "{COOKIE}=$answered; Path=/; HttpOnly; SameSite=Lax";
+        default "";
     }}
 
     # A browser with the cookie goes to its replica, any other (a first visit, a cookie that
@@ -138,20 +163,28 @@ http {{
     server {{
         listen {listen};
 
+        proxy_http_version 1.1;
+        proxy_set_header Host $http_host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header Upgrade $upgrade_to;
+        proxy_set_header Connection $connection_upgrade;
+        # A replica that is down refuses at once and the next is tried; one that does not accept is given 2 s.
+        proxy_connect_timeout 2s;
+        proxy_next_upstream error timeout http_502 http_503;
+        add_header Set-Cookie $replica_cookie always;
+
         location / {{
             proxy_pass http://$replica_pool;
-            proxy_http_version 1.1;
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_set_header Upgrade $http_upgrade;
-            proxy_set_header Connection $connection_upgrade;
-            # A replica that is down refuses at once; one that hangs is given 2 s before the next is tried.
-            proxy_connect_timeout 2s;
-            proxy_next_upstream error timeout http_502 http_503;
+            proxy_read_timeout {READ_TIMEOUT_SECONDS}s;
+            proxy_send_timeout {READ_TIMEOUT_SECONDS}s;
+        }}
+
+        # The page's websocket: open as long as the page is.
+        location = /_stcore/stream {{
+            proxy_pass http://$replica_pool;
             proxy_read_timeout {WEBSOCKET_READ_TIMEOUT_SECONDS}s;
             proxy_send_timeout {WEBSOCKET_READ_TIMEOUT_SECONDS}s;
-            add_header Set-Cookie $replica_cookie always;
         }}
     }}
 }}
@@ -184,14 +217,17 @@ def _port_open(host: str, port: int) -> bool:
     return False
 
 
-def _healthy(url: str) -> bool:
-    with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+def _healthy(url: str, timeout: float = 2) -> bool:
+    with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=timeout) as answer:
         return answer.status == 200
     return False
 
 
-def end_process(process: subprocess.Popen, first: int = signal.SIGTERM, seconds: float = 10) -> None:
-    """Ask `process` to end with `first` (unless it has ended), then kill it if it has not after `seconds`."""
+def end_process(process: subprocess.Popen, first: int = signal.SIGTERM, seconds: float = 10,
+                group: bool = False) -> None:
+    """Ask `process` to end with `first` (unless it has ended), then kill it if it has not after `seconds`;
+    `group`: kill its whole process group (it leads one, `start_new_session`), so that no child of it
+    (an nginx worker) outlives it holding its port."""
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(first)
@@ -200,6 +236,28 @@ def end_process(process: subprocess.Popen, first: int = signal.SIGTERM, seconds:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(seconds)
+    if group:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _find_prctl() -> Callable[..., int] | None:
+    """Linux's prctl(2), from the C library this Python runs on (None elsewhere)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _find_prctl()  # found here, not in the child: between fork and exec only a plain call is safe
+
+
+def _die_with_parent() -> None:
+    """In a child, before it runs: have Linux send it SIGTERM when the thread that started it ends,
+    however its process ends (a kill -9, a closed terminal), so no replica or nginx is left behind.
+    (So a ClassServer lives in one thread: the one that starts it also restarts its replicas.)"""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -210,7 +268,10 @@ class Replica:
     port: int
     process: subprocess.Popen | None = None
     started: float = 0.0
-    restarts: int = 0
+    restarts: int = 0  # restarts since it last ran STABLE_SECONDS
+    died: float | None = None  # when it was seen dead, until it is started again
+    pause: float = 0.0  # how long after that it is started again
+    unanswered: int = 0  # health checks in a row it did not answer
 
     @property
     def address(self) -> str:
@@ -251,7 +312,7 @@ class ClassServer:
             raise RuntimeError("nginx is not installed: `sudo apt-get install nginx` (`make serve-class` does it)")
         if self.replicas < 1:
             raise ValueError("--replicas must be at least 1")
-        local = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        local = _local(self.host)
         if _port_open(local, self.port):
             raise RuntimeError(f"port {self.port} is already in use (another server, `make run`?): "
                                "stop it or choose another --port")
@@ -271,9 +332,10 @@ class ClassServer:
                     raise RuntimeError(f"replica {replica.index} did not answer within {START_SECONDS} s")
                 time.sleep(0.25)
         config = self.run_dir / "nginx.conf"
-        config.write_text(nginx_config([r.address for r in self.members], f"{self.host}:{self.port}", str(self.run_dir)))
+        addresses = [replica.address for replica in self.members]
+        config.write_text(nginx_config(addresses, listen_address(self.host, self.port), str(self.run_dir)))
         self.nginx = subprocess.Popen([binary, "-e", str(self.run_dir / "error.log"), "-p", str(self.run_dir),
-                                       "-c", str(config)], start_new_session=True,
+                                       "-c", str(config)], start_new_session=True, preexec_fn=_die_with_parent,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while not _port_open(local, self.port):
             if self.nginx.poll() is not None:
@@ -281,53 +343,103 @@ class ClassServer:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"nginx did not listen on {self.host}:{self.port} within {START_SECONDS} s")
             time.sleep(0.1)
+        if self.restart:
+            threading.Thread(target=self._check_health, daemon=True).start()
 
-    def _launch(self, replica: Replica) -> None:
+    def _launch(self, replica: Replica, now: float | None = None) -> None:
         flags = ["--server.port", str(replica.port), "--server.address", "127.0.0.1"]
         env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": self._secret, **self.env}
-        replica.process = subprocess.Popen(serve_command(flags), env=env, start_new_session=True,
-                                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                           stderr=subprocess.STDOUT, text=True, errors="replace")
-        replica.started = time.monotonic()
-        threading.Thread(target=self._relay, args=(replica.index, replica.process), daemon=True).start()
+        # The replica writes its console to a file, not a pipe: were this process killed, a pipe
+        # would break, and a replica that cannot print could not stop either.
+        log = self.run_dir / f"replica-{replica.index}.log"
+        with log.open("ab") as console:
+            offset = console.tell()
+            replica.process = subprocess.Popen(serve_command(flags), env=env, start_new_session=True,
+                                               preexec_fn=_die_with_parent, stdin=subprocess.DEVNULL,
+                                               stdout=console, stderr=subprocess.STDOUT)
+        replica.started = time.monotonic() if now is None else now
+        threading.Thread(target=self._relay, args=(replica.index, replica.process, log, offset), daemon=True).start()
 
-    def _relay(self, index: int, process: subprocess.Popen) -> None:
+    def _relay(self, index: int, process: subprocess.Popen, log: Path, offset: int) -> None:
         """A replica's console, each line marked with its number (its startup banner, which names
-        its private address, left out)."""
-        for line in process.stdout:
-            text = line.rstrip()
-            if text and not any(part in text for part in _BANNER):
-                self.say(f"[replica {index}] {text}")
+        its private address, left out), until it ends."""
+        with contextlib.suppress(OSError), log.open("rb") as console:
+            console.seek(offset)
+            while True:
+                line = console.readline()
+                if line.endswith(b"\n"):
+                    text = line.decode(errors="replace").rstrip()
+                    if text and not any(part in text for part in _BANNER):
+                        self.say(f"[replica {index}] {text}")
+                    continue
+                console.seek(-len(line), os.SEEK_CUR)  # half a line: wait for the rest
+                if process.poll() is not None and not line:
+                    return
+                time.sleep(RELAY_SECONDS)
 
-    def watch(self) -> None:
-        """Restart replicas that died (with growing pauses if one keeps dying); raise if nginx died."""
+    def watch(self, now: float | None = None) -> None:
+        """Restart replicas that died, each after a pause that grows while it keeps dying soon after
+        it started; raise if nginx died. `now`: time.monotonic() (a test's clock)."""
         if self.nginx is not None and self.nginx.poll() is not None and not self._stopping:
             raise RuntimeError(f"nginx stopped (exit code {self.nginx.poll()}): {self.nginx_errors() or 'no message'}")
+        if not self.restart or self._stopping:
+            return
+        now = time.monotonic() if now is None else now
         for replica in self.members:
-            if self.restart and not self._stopping and replica.process is not None and not replica.alive():
-                pause = RESTART_BACKOFF_SECONDS[min(replica.restarts, len(RESTART_BACKOFF_SECONDS) - 1)]
-                died = replica.process.returncode
-                if time.monotonic() - replica.started > 60:  # it ran a while: a fresh failure
-                    replica.restarts, pause = 0, RESTART_BACKOFF_SECONDS[0]
-                if time.monotonic() - replica.started < pause:
-                    continue
+            if replica.process is None or replica.alive():
+                continue
+            if replica.died is None:  # just seen dead
+                replica.died = now
+                if now - replica.started > STABLE_SECONDS:  # it had been running: a fresh failure
+                    replica.restarts = 0
+                replica.pause = RESTART_BACKOFF_SECONDS[min(replica.restarts, len(RESTART_BACKOFF_SECONDS) - 1)]
+                self.say(f"replica {replica.index} stopped (exit code {replica.process.returncode}): its students "
+                         f"reconnect to another replica and lose their runs' progress. Starting it again in "
+                         f"{replica.pause} s.")
+            if now - replica.died >= replica.pause:
                 replica.restarts += 1
-                self._launch(replica)
-                self.say(f"replica {replica.index} stopped (exit code {died}); starting it again (pid "
-                         f"{replica.process.pid}). Its students reconnect to another replica and lose their runs' progress.")
+                replica.died = None
+                self._launch(replica, now)
+                self.say(f"replica {replica.index} started again (pid {replica.process.pid}).")
+
+    def _check_health(self) -> None:
+        """Every HEALTH_EVERY_SECONDS, ask each running replica for its health; one that has not
+        answered HEALTH_FAILURES times in a row (hung, not dead: nginx still reaches it) is
+        killed, so that `watch` starts it again."""
+        while not self._stopping:
+            time.sleep(HEALTH_EVERY_SECONDS)
+            for replica in list(self.members):
+                process = replica.process
+                if self._stopping or process is None or not replica.alive():
+                    continue
+                if time.monotonic() - replica.started < START_SECONDS or _healthy(replica.url, HEALTH_TIMEOUT_SECONDS):
+                    replica.unanswered = 0
+                    continue
+                replica.unanswered += 1
+                if replica.unanswered >= HEALTH_FAILURES and process is replica.process and not self._stopping:
+                    replica.unanswered = 0
+                    self.say(f"replica {replica.index} has not answered {HEALTH_FAILURES} health checks in a row: "
+                             "stopping it.")
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(process.pid, signal.SIGKILL)
 
     def stop(self) -> None:
+        """End nginx, then every replica, then remove the run folder; a second Ctrl-C meanwhile waits."""
         self._stopping = True
-        if self.nginx is not None:
-            end_process(self.nginx, signal.SIGTERM, 5)  # a fast stop: a graceful one waits for every websocket to close
-        for replica in self.members:
-            if replica.process is not None and replica.alive():
-                replica.process.send_signal(signal.SIGTERM)
-        for replica in self.members:
-            if replica.process is not None:
-                end_process(replica.process)
-        if self.run_dir is not None:
-            shutil.rmtree(self.run_dir, ignore_errors=True)
+        held = _hold_signals()
+        try:
+            if self.nginx is not None:  # a fast stop: a graceful one would wait for every websocket to close
+                end_process(self.nginx, signal.SIGTERM, 5, group=True)
+            for replica in self.members:
+                if replica.alive():
+                    replica.process.send_signal(signal.SIGTERM)
+            for replica in self.members:
+                if replica.process is not None:
+                    end_process(replica.process, group=True)
+            if self.run_dir is not None:
+                shutil.rmtree(self.run_dir, ignore_errors=True)
+        finally:
+            _release_signals(held)
 
     def nginx_errors(self) -> str:
         """The last thing nginx logged (its error log repeats a failed bind five times)."""
@@ -347,15 +459,56 @@ class ClassServer:
         self.stop()
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _hold_signals() -> dict[int, object]:
+    """Ignore the stopping signals (in the main thread; elsewhere Python cannot change them)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {number: signal.signal(number, signal.SIG_IGN) for number in _STOP_SIGNALS}
+
+
+def _release_signals(held: dict[int, object]) -> None:
+    for number, handler in held.items():
+        signal.signal(number, handler)
+
+
 # ---------------------------------------------------------------- the command
 
 
 def cores() -> int:
-    """The cores this process may run on (a container's or taskset's limit included)."""
+    """The cores this process may use: those it may run on (taskset), fewer if its cgroup's CPU
+    quota (a container's `--cpus`) allows fewer."""
     try:
-        return len(os.sched_getaffinity(0))
+        count = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+    with contextlib.suppress(OSError, ValueError):
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            count = min(count, max(1, int(quota) // int(period)))
+    return count
+
+
+def available_mb() -> float | None:
+    """Memory the machine can still give (MemAvailable), in MB; None where /proc/meminfo is not."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def listen_address(host: str, port: int) -> str:
+    """nginx's `listen` for `host` and `port` (an IPv6 address in brackets; "" is every IPv4 interface)."""
+    host = host or "0.0.0.0"
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _local(host: str) -> str:
+    """Where this machine reaches a server listening on `host`."""
+    return {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
 
 
 def lan_address() -> str | None:
@@ -390,13 +543,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)  # the terminal closed: stop everything too
+    free = available_mb()
+    if free is not None and args.replicas * REPLICA_MB > free:
+        print(f"Warning: {args.replicas} replicas may need {args.replicas * REPLICA_MB:,} MB once students open the "
+              f"MNIST lab (about {REPLICA_MB} MB each), and this machine has {free:,.0f} MB available: "
+              "consider fewer (--replicas, REPLICAS=).", flush=True)
     server = ClassServer(args.replicas, args.port, args.host, say=lambda line: print(line, flush=True))
     print(f"Starting {args.replicas} replica(s) and nginx ...", flush=True)
     try:
         with server:
-            shown = args.host if args.host not in ("0.0.0.0", "::", "") else (lan_address() or "localhost")
+            everywhere = args.host in ("0.0.0.0", "::", "")
+            shown = (lan_address() or "localhost") if everywhere else f"[{args.host}]" if ":" in args.host else args.host
             print(f"Students open: http://{shown}:{args.port}/", flush=True)
-            if shown != "localhost" and args.host in ("0.0.0.0", "::", ""):
+            if shown != "localhost" and everywhere:
                 print(f"(on this machine: http://localhost:{args.port}/)", flush=True)
             print(", ".join(f"replica {r.index}: pid {r.process.pid}" for r in server.members)
                   + f"; nginx: pid {server.nginx.pid}. Ctrl-C stops everything.", flush=True)

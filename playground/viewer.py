@@ -92,11 +92,17 @@ def reconnected() -> bool:
     or reloaded names none. Decided once, at the session's first run."""
     state = st.session_state
     if RECONNECTED_KEY not in state:
-        entries = [entry.strip() for entry in (st.context.headers.get("Sec-WebSocket-Protocol") or "").split(",")]
+        previous = previous_session(st.context.headers.get("Sec-WebSocket-Protocol"))
         context = get_script_run_ctx()
-        state[RECONNECTED_KEY] = (len(entries) >= 3 and bool(entries[2]) and context is not None
-                                  and entries[2] != context.session_id)
+        state[RECONNECTED_KEY] = previous is not None and context is not None and previous != context.session_id
     return bool(state[RECONNECTED_KEY])
+
+
+def previous_session(protocols: str | None) -> str | None:
+    """The session id a browser's websocket handshake names (its Sec-WebSocket-Protocol's third
+    entry), or None when it names none (a page opened or reloaded)."""
+    entries = [entry.strip() for entry in (protocols or "").split(",")]
+    return entries[2] if len(entries) >= 3 and entries[2] else None
 
 
 def _dismiss_reconnected() -> None:
