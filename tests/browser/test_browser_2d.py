@@ -47,7 +47,7 @@ def play_until(page: Page, step: int) -> None:
     page.get_by_role("button", name="Play").click()
     page.wait_for_function(f"window.__playgroundStep > {step}", timeout=WAIT)
     page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Play").wait_for(timeout=WAIT)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def test_play_trains_and_paints_boundary_loss_and_gradient_charts(page):
 
 def test_pause_stops_training(page):
     page.get_by_role("button", name="Pause").click()
-    page.get_by_role("button", name="Play").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Play").wait_for(timeout=WAIT)
     time.sleep(0.5)
     step = page.evaluate("window.__playgroundStep")
     time.sleep(1.0)

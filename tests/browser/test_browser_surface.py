@@ -81,7 +81,7 @@ def page(open_module_tab, errors) -> Iterator[Page]:
     page.route(f"{ORIGIN}/**", lambda route: route.fulfill(
         content_type=files[route.request.url.removeprefix(ORIGIN)][0], body=files[route.request.url.removeprefix(ORIGIN)][1]))
     page.goto(f"{ORIGIN}/")
-    page.wait_for_function("window.live !== undefined", timeout=10_000)
+    page.wait_for_function("window.live !== undefined", timeout=60_000)  # a bound on a busy machine
     yield page
     page.close()
 
@@ -202,7 +202,7 @@ def test_a_message_plays_its_snapshots_in_order_once_each_spread_as_taken(page, 
     snapshots = [dataclasses.replace(s, time=now - 0.8 + 0.2 * i) for i, s in enumerate(snapshots)]
     playing = live_message(trainer, snapshots, sent, run=7, playing=True, interval=interval, now=now).to_bytes()
     render(page, playing)
-    page.wait_for_function("painted.length === 6", timeout=5_000)
+    page.wait_for_function("painted.length === 6", timeout=30_000)  # a bound, not a speed target
     time.sleep(0.3)
     render(page, playing)  # Streamlit may hand the same message again: nothing new to paint
     time.sleep(0.2)
