@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 import torch
 
-from engine.core.config import FIELDS, MAX_SEED, MAX_TRAIN_STEPS, ConfigError, RunConfig, unused
+from engine.core.config import FIELDS, MAX_SEED, MAX_TRAIN_STEPS, ConfigError, RunConfig, format_value, parse_value, unused
 from engine.core.loop import Snapshots, train
 from engine.core.metrics import confusion_matrix, per_class_accuracy
 from engine.core.mnist_data import DATA_DIR, MIRRORS, MNIST_FILES, MnistError, download_mnist, one_line, shown
 from engine.core.probes import class_probabilities, grad_norms
 from engine.core.problems import Name, Problem
 from engine.core.trainer import Metrics, Trainer
+from engine.course.presets import MNIST_PRESETS, Preset
 from engine.experiments.seeds import MAX_SEEDS, SeedsTrainer, spread
 
 if TYPE_CHECKING:  # the course is imported where `lessons` runs: `train` need not build the lessons
@@ -66,15 +67,44 @@ def _finite(value: float) -> float | None:
 # ---------------------------------------------------------------- train
 
 
+# Epochs of a 2D run without --epochs (an image run trains its preset's, see `default_epochs`).
+DEFAULT_2D_EPOCHS = 100
+
+
+def preset_flags(preset: Preset) -> str:
+    """A preset as the flags that set it (those that differ from the defaults)."""
+    default, config = RunConfig(), preset.config
+    return " ".join(f"{FIELDS[name].metadata['flag']} {format_value(name, getattr(config, name)) or chr(34) * 2}"
+                    for name in FIELDS if getattr(config, name) != getattr(default, name))
+
+
+def default_epochs(config: RunConfig, preset: Preset | None) -> int:
+    """The epochs a run trains without --epochs: its preset's; an image run without a preset, the
+    epochs of its model's preset (softmax, mlp, cnn); a 2D run, DEFAULT_2D_EPOCHS."""
+    if preset is None and config.images:
+        preset = MNIST_PRESETS.get(config.model)
+    return preset.epochs if preset is not None else DEFAULT_2D_EPOCHS
+
+
 def train_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m engine train", description="Train one network and report.")
+    presets = "\n".join(f"  {name:<10} {preset.epochs} epoch{'s' if preset.epochs > 1 else ''}: {preset_flags(preset)}"
+                         for name, preset in MNIST_PRESETS.items())
+    parser = _Parser(prog="python -m engine train", description="Train one network and report.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                     epilog=f"MNIST presets (--preset NAME; any flag given changes it):\n{presets}\n\n"
+                            "An image run without --epochs trains its preset's epochs, or without --preset those of "
+                            f"its --model's preset; a 2D run {DEFAULT_2D_EPOCHS}.")
     for name, spec in FIELDS.items():
         flag, help_text = spec.metadata["flag"], spec.metadata["help"]
         if spec.type == "bool":
             parser.add_argument(flag, dest=name, action="store_true", default=None, help=help_text)
         else:
             parser.add_argument(flag, dest=name, default=None, metavar=name.upper(), help=help_text)
-    parser.add_argument("--epochs", type=int, default=100, help="passes over the training set (default 100)")
+    parser.add_argument("--preset", choices=list(MNIST_PRESETS), default=None, metavar="NAME",
+                        help=f"start from a ready-made MNIST run: {', '.join(MNIST_PRESETS)} (listed below)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help=f"passes over the training set (default: {DEFAULT_2D_EPOCHS} on 2D data; an image run: "
+                             "its preset's)")
     parser.add_argument("--steps", type=int, default=None, help="train exactly this many mini-batches instead of epochs")
     parser.add_argument("--seeds", type=int, default=1,
                         help=f"train this many seeds (seed, seed+1, ...) at once as one batched model, 1-{MAX_SEEDS}; "
@@ -169,7 +199,11 @@ def _train_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig
     counting an epoch's steps needs the images and they cannot be read)."""
     args = train_parser().parse_args(argv)
     values = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}
-    config = RunConfig.from_dict(values)
+    preset = MNIST_PRESETS[args.preset] if args.preset else None
+    if preset is None:
+        config = RunConfig.from_dict(values)
+    else:  # the flags change the preset (a new --optimizer alone takes its own default learning rate)
+        config = preset.config.replace(**{name: parse_value(name, value) for name, value in values.items()})
     if not 1 <= args.seeds <= MAX_SEEDS:
         raise ConfigError("whole_range", name=Name("--seeds"), low=1, high=MAX_SEEDS, value=args.seeds)
     if args.seeds > 1 and config.images:
@@ -181,11 +215,12 @@ def _train_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig
         raise ConfigError("whole_range", name=Name("--steps"), low=1, high=MAX_TRAIN_STEPS, value=args.steps)
     if args.steps is not None:
         return args, config, args.steps, unused(config, values)
-    if args.epochs < 1:
-        raise ConfigError("at_least", name=Name("--epochs"), low=1, value=args.epochs)
-    steps = args.epochs * Trainer(config).steps_per_epoch
+    epochs = default_epochs(config, preset) if args.epochs is None else args.epochs
+    if epochs < 1:
+        raise ConfigError("at_least", name=Name("--epochs"), low=1, value=epochs)
+    steps = epochs * Trainer(config).steps_per_epoch
     if steps > MAX_TRAIN_STEPS:
-        raise ConfigError("too_many_steps", epochs=args.epochs, steps=steps, high=MAX_TRAIN_STEPS)
+        raise ConfigError("too_many_steps", epochs=epochs, steps=steps, high=MAX_TRAIN_STEPS)
     return args, config, steps, unused(config, values)
 
 

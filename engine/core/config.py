@@ -100,7 +100,7 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if self.learning_rate is None and self.optimizer in OPTIMIZERS:
-            object.__setattr__(self, "learning_rate", OPTIMIZERS[self.optimizer].default_lr)
+            object.__setattr__(self, "learning_rate", OPTIMIZERS[self.optimizer].lr_for(self.images))
         for name in ("hidden_sizes", "conv_channels", "features"):
             if isinstance(getattr(self, name), list):
                 object.__setattr__(self, name, tuple(getattr(self, name)))
@@ -146,7 +146,7 @@ class RunConfig:
         """Text form for a URL: only the values that differ from the defaults."""
         default = RunConfig()
         # The learning rate's default is the chosen optimizer's own.
-        default_lr = OPTIMIZERS[self.optimizer].default_lr
+        default_lr = OPTIMIZERS[self.optimizer].lr_for(self.images)
         return {
             name: format_value(name, value)
             for name, value in self.to_dict().items()

@@ -17,22 +17,30 @@ from torch import nn
 
 @dataclass(frozen=True)
 class OptimizerSpec:
+    """A `torch.optim` class with the course's options, and its default learning rates: on the 2D
+    datasets (a few hundred points, small networks) and on images (MNIST's networks, batches of 64)."""
+
     make: Callable[..., torch.optim.Optimizer]
     default_lr: float
     options: dict[str, Any]
+    image_lr: float
+
+    def lr_for(self, images: bool) -> float:
+        """The default learning rate of a run on images (MNIST) or on 2D data."""
+        return self.image_lr if images else self.default_lr
 
 
 OPTIMIZERS: dict[str, OptimizerSpec] = {
-    "sgd": OptimizerSpec(torch.optim.SGD, 0.1, {"fused": True}),  # steps straight down the gradient
+    "sgd": OptimizerSpec(torch.optim.SGD, 0.1, {"fused": True}, 0.03),  # steps straight down the gradient
     # keeps a running velocity, so zig-zags cancel out
-    "momentum": OptimizerSpec(torch.optim.SGD, 0.05, {"momentum": 0.9, "fused": True}),
+    "momentum": OptimizerSpec(torch.optim.SGD, 0.05, {"momentum": 0.9, "fused": True}, 0.01),
     # momentum that looks ahead before it steps (NAG)
-    "nesterov": OptimizerSpec(torch.optim.SGD, 0.05, {"momentum": 0.9, "nesterov": True, "fused": True}),
-    "adagrad": OptimizerSpec(torch.optim.Adagrad, 0.1, {"fused": True}),  # shrinks each weight's step by its history
-    "rmsprop": OptimizerSpec(torch.optim.RMSprop, 0.01, {"foreach": True}),  # Adagrad with a decaying history
-    "adadelta": OptimizerSpec(torch.optim.Adadelta, 1.0, {"foreach": True}),  # RMSProp scaled by past updates too
-    "adam": OptimizerSpec(torch.optim.Adam, 0.01, {"fused": True}),  # RMSProp + momentum; if unsure, Adam
-    "nadam": OptimizerSpec(torch.optim.NAdam, 0.01, {"foreach": True}),  # Adam with Nesterov's look-ahead
+    "nesterov": OptimizerSpec(torch.optim.SGD, 0.05, {"momentum": 0.9, "nesterov": True, "fused": True}, 0.01),
+    "adagrad": OptimizerSpec(torch.optim.Adagrad, 0.1, {"fused": True}, 0.01),  # shrinks each weight's step by its history
+    "rmsprop": OptimizerSpec(torch.optim.RMSprop, 0.01, {"foreach": True}, 1e-3),  # Adagrad with a decaying history
+    "adadelta": OptimizerSpec(torch.optim.Adadelta, 1.0, {"foreach": True}, 1.0),  # RMSProp scaled by past updates too
+    "adam": OptimizerSpec(torch.optim.Adam, 0.01, {"fused": True}, 1e-3),  # RMSProp + momentum; if unsure, Adam
+    "nadam": OptimizerSpec(torch.optim.NAdam, 0.01, {"foreach": True}, 1e-3),  # Adam with Nesterov's look-ahead
 }
 
 

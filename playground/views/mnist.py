@@ -96,7 +96,7 @@ def _take_preset() -> None:
 
 
 def _take_optimizer_default_rate() -> None:
-    st.session_state[_key("learning_rate")] = OPTIMIZERS[st.session_state[_key("optimizer")]].default_lr
+    st.session_state[_key("learning_rate")] = OPTIMIZERS[st.session_state[_key("optimizer")]].lr_for(images=True)
 
 
 def _sidebar() -> MnistLink | None:

@@ -213,8 +213,8 @@ def test_changing_the_optimizer_takes_its_default_learning_rate(open_lab):
     assert session(at).config.learning_rate == 2e-3  # the preset's own
     for name in ("sgd", "momentum", "adam"):
         at.selectbox(key="mnist.optimizer").set_value(name).run()
-        assert at.select_slider(key="mnist.learning_rate").value == OPTIMIZERS[name].default_lr
-        assert session(at).config.learning_rate == OPTIMIZERS[name].default_lr
+        assert at.select_slider(key="mnist.learning_rate").value == OPTIMIZERS[name].image_lr  # images' own, not 2D's
+        assert session(at).config.learning_rate == OPTIMIZERS[name].image_lr
     at.select_slider(key="mnist.learning_rate").set_value(3e-4).run()
     at.radio(key="mnist.train_size").set_value(1_000).run()
     assert session(at).config.learning_rate == 3e-4  # a chosen rate stays until the optimizer changes

@@ -10,6 +10,17 @@ def test_defaults_are_valid_and_take_the_optimizers_learning_rate():
     assert RunConfig().replace(optimizer="adadelta").learning_rate == OPTIMIZERS["adadelta"].default_lr
 
 
+def test_an_image_run_takes_its_optimizers_learning_rate_for_images():
+    for name, spec in OPTIMIZERS.items():
+        images = RunConfig(dataset="mnist", optimizer=name)
+        assert images.learning_rate == spec.image_lr and "learning_rate" not in images.to_query()
+        assert RunConfig(optimizer=name).learning_rate == spec.default_lr
+        assert RunConfig.from_query(images.to_query())[0] == images  # a link without a rate means the images' own
+    assert RunConfig(dataset="mnist").learning_rate == 1e-3 < OPTIMIZERS["adam"].default_lr  # Adam on MNIST
+    swapped = RunConfig(dataset="mnist", learning_rate=0.01).replace(optimizer="sgd")
+    assert swapped.learning_rate == OPTIMIZERS["sgd"].image_lr
+
+
 @pytest.mark.parametrize(
     "changes, mentions",
     [

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import main
+from engine.cli import DEFAULT_2D_EPOCHS, _train_arguments, main, train_parser
+from engine.core.optimizers import OPTIMIZERS
+from engine.core.trainer import Trainer
+from engine.course.presets import MNIST_PRESETS
 
 ROOT = Path(__file__).resolve().parents[2]  # the project's folder, where `python -m engine` runs
 
@@ -109,3 +112,40 @@ def test_many_seeds_of_a_regression_report_null_accuracies():
     report = json.loads(result.stdout.splitlines()[-1])
     assert report["final"]["test_acc"] is None and report["per_seed"]["test_acc"] == [None, None, None]
     assert report["final"]["test_loss"] > 0
+
+
+def test_help_lists_the_mnist_presets_as_flags():
+    shown = train_parser().format_help()  # what --help prints
+    for name, preset in MNIST_PRESETS.items():
+        assert f"  {name} " in shown and f"{preset.epochs} epoch" in shown
+    assert "--model softmax --hidden \"\"" in shown and "--channels 16,32 --convs-per-block 2" in shown
+
+
+@pytest.mark.parametrize(("flags", "epochs"), [
+    (["--preset", "mlp"], MNIST_PRESETS["mlp"].epochs),  # a preset trains its own epochs
+    (["--preset", "cnn", "--epochs", "2"], 2),  # unless told otherwise
+    (["--dataset", "mnist", "--model", "cnn"], MNIST_PRESETS["cnn"].epochs),  # an image run: its model's preset's
+    (["--dataset", "mnist", "--model", "softmax", "--hidden", ""], MNIST_PRESETS["softmax"].epochs),
+    (["--dataset", "xor"], DEFAULT_2D_EPOCHS),  # a 2D run, as before
+])
+def test_a_run_without_epochs_trains_its_presets(flags, epochs):
+    _, config, steps, _ = _train_arguments([*flags, "--train-size", "1000"] if config_images(flags) else flags)
+    assert steps == epochs * Trainer(config).steps_per_epoch
+
+
+def config_images(flags: list[str]) -> bool:
+    return "mnist" in flags or "--preset" in flags
+
+
+def test_flags_change_a_preset_and_a_new_optimizer_takes_its_own_learning_rate():
+    _, config, _, _ = _train_arguments(["--preset", "cnn", "--train-size", "1000", "--dropout", "0.1"])
+    assert config == MNIST_PRESETS["cnn"].config.replace(train_size=1000, dropout=0.1)
+    _, sgd, _, _ = _train_arguments(["--preset", "cnn", "--optimizer", "sgd"])
+    assert sgd.optimizer == "sgd" and sgd.learning_rate == OPTIMIZERS["sgd"].image_lr
+    _, chosen, _, _ = _train_arguments(["--preset", "cnn", "--optimizer", "sgd", "--lr", "0.05"])
+    assert chosen.learning_rate == 0.05
+
+
+def test_an_unknown_preset_exits_2_naming_the_presets():
+    result = run_cli("train", "--preset", "resnet")
+    assert result.returncode == 2 and "cnn_quick" in result.stderr and result.stderr.count("\n") == 1
