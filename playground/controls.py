@@ -30,6 +30,11 @@ CHOICES: dict[str, list[Any]] = {
 DEFAULT_NEW_LAYER_WIDTH = 4
 MAX_DROPOUT_SHOWN = 0.9  # the slider's end; a link may bring more (up to RunConfig's < 1), and the slider then reaches it
 
+# The toolbar's keys on the 2D page and Compare: Space plays or pauses, the right arrow steps
+# (as the Backprop page's arrows step; Streamlit leaves a key alone while a field is being typed in).
+PLAY_KEY = "Space"
+STEP_KEY = "Right"
+
 
 def key(field: str) -> str:
     return f"cfg.{field}"

@@ -249,11 +249,11 @@ def page() -> None:
     lesson_panel.show(PAGE, progress=math.floor(comparison.epoch + 1e-9) if by_epochs else comparison.step)
     run_labels = [_run_label(link.vary, value) for value in link.values]
     playing = kept.playing or kept.job is not None
-    widths = [1.6, 1.6, 1.6, 1.6, 2] if viewer.presenting() else [1.1, 1.1, 1.1, 1.1, 2.2]
+    widths = [2.3, 1.6, 1.6, 1.6, 1.3] if viewer.presenting() else [1.5, 1.1, 1.1, 1.1, 2.0]  # Play: its label and key
     play, step, epoch, reset, view = st.columns(widths, vertical_alignment="bottom")
     play.button(t("compare.pause") if playing else t("compare.play"), key="compare.play", type="primary",
                 width="stretch", icon=":material/pause:" if playing else ":material/play_arrow:",
-                on_click=lambda: (setattr(kept, "playing", not playing), setattr(kept, "job", None)))
+                on_click=lambda: (setattr(kept, "playing", not playing), setattr(kept, "job", None)), shortcut=controls.PLAY_KEY)
 
     def advance(epochs: int = 0) -> None:
         """One lock-step now, or with `epochs` that many more passes over the data, trained by the ticks."""
@@ -264,7 +264,7 @@ def page() -> None:
         else:
             train(comparison, 1)
 
-    step.button(t("compare.step"), key="compare.step", width="stretch", on_click=advance,
+    step.button(t("compare.step"), key="compare.step", width="stretch", on_click=advance, shortcut=controls.STEP_KEY,
                 help=t("compare.step_help_epochs") if by_epochs else t("compare.step_help_steps"))
     epoch.button(t("compare.epoch"), key="compare.epoch", width="stretch", on_click=advance,
                  args=(1,), help=t("compare.epoch_help"))

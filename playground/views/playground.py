@@ -41,16 +41,16 @@ def _session() -> RunSession:
 
 def _toolbar(session: RunSession) -> tuple[str, bool, bool]:
     presenting = viewer.presenting()
-    widths = [1.6, 1.6, 1.6, 1.6, 2] if presenting else [1.6, 1.5, 1.5, 1.7, 1.8, 1.8]
+    widths = [2.3, 1.6, 1.6, 1.6, 1.3] if presenting else [1.9, 1.55, 1.4, 1.6, 1.6, 1.9]  # Play: its label and key
     play, step, epoch, reset, *rest = st.columns(widths, vertical_alignment="bottom")
     if session.busy:
         play.button(t("playground.pause"), key="pause", icon=":material/pause:", type="primary", width="stretch",
-                    on_click=session.pause)
+                    on_click=session.pause, shortcut=controls.PLAY_KEY)
     else:
         play.button(t("playground.play"), key="play", icon=":material/play_arrow:", type="primary", width="stretch",
-                    on_click=session.play, disabled=session.trainer.diverged)
+                    on_click=session.play, disabled=session.trainer.diverged, shortcut=controls.PLAY_KEY)
     step.button(t("playground.step"), key="step", width="stretch", on_click=session.step, disabled=session.trainer.diverged,
-                help=t("playground.step_help"))
+                help=t("playground.step_help"), shortcut=controls.STEP_KEY)
     epoch.button(t("playground.epoch"), key="epoch", width="stretch", disabled=session.trainer.diverged,
                  on_click=lambda: session.step(session.trainer.steps_per_epoch), help=t("playground.epoch_help"))
     reset.button(t("playground.reset"), key="reset", icon=":material/restart_alt:", width="stretch", on_click=session.reset,

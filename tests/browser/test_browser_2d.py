@@ -4,7 +4,7 @@ Korean, at presenter size, for two classes, three classes and a regression."""
 import time
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from playground.viewer import PRESENT_SCALE
 
@@ -161,3 +161,26 @@ def test_a_playing_page_whose_live_view_goes_quiet_reruns_itself_and_plays_on(ap
     page.wait_for_function(f"window.__playgroundStep > {step}", timeout=WAIT)  # still playing after the rerun
     assert page.get_by_role("button", name="Pause").is_visible() and no_exception_box(page)
     page.close()
+
+
+def test_space_plays_and_pauses_and_the_right_arrow_steps_but_not_while_typing(app):
+    page = open_page(app, "dataset=xor&hidden_sizes=4&activation=tanh&lang=en")
+    page.get_by_role("heading", name="2D playground").click()  # the page has the focus, no field
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("window.__playgroundStep === 1", timeout=WAIT)
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Pause").wait_for(timeout=WAIT)
+    page.wait_for_function("window.__playgroundStep > 20", timeout=WAIT)
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Play").wait_for(timeout=WAIT)
+    time.sleep(0.5)
+    step = page.evaluate("window.__playgroundStep")
+    # In a field, Space and the arrow are the field's: nothing plays or steps.
+    field = page.get_by_role("spinbutton", name="Hidden layers")
+    field.click()
+    field.press("Space")
+    field.press("ArrowRight")
+    time.sleep(1.5)
+    assert page.evaluate("window.__playgroundStep") == step
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    assert no_exception_box(page)
