@@ -32,8 +32,9 @@ def test_a_korean_link_keeps_batch_sizes_together_by_epochs(open_tab, app_url):
 
 def test_space_plays_and_pauses_compare_and_the_right_arrow_steps(open_tab, app_url):
     page = open_tab(f"{app_url}/compare?dataset=xor&hidden_sizes=4&lang=en", 1400, 1100)
-    expect(page.get_by_role("heading", name="Compare")).to_be_visible(timeout=60_000)
     expect(page.get_by_text("Step 0", exact=True)).to_be_visible(timeout=60_000)
+    # The whole page drawn (its last chart): a key pressed while the page still runs can be lost, as a click can.
+    expect(page.get_by_text("Loss: train (solid) and test (dashed)").first).to_be_visible(timeout=60_000)
     page.get_by_role("heading", name="Compare").click()  # the page has the focus, no field
     page.keyboard.press("ArrowRight")
     expect(page.get_by_text("Step 1", exact=True)).to_be_visible(timeout=60_000)
