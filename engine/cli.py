@@ -74,7 +74,8 @@ DEFAULT_2D_EPOCHS = 100
 def preset_flags(preset: Preset) -> str:
     """A preset as the flags that set it (those that differ from the defaults)."""
     default, config = RunConfig(), preset.config
-    return " ".join(f"{FIELDS[name].metadata['flag']} {format_value(name, getattr(config, name)) or chr(34) * 2}"
+    empty = '""'  # an empty list (no hidden layer), as a shell needs it
+    return " ".join(f"{FIELDS[name].metadata['flag']} {format_value(name, getattr(config, name)) or empty}"
                     for name in FIELDS if getattr(config, name) != getattr(default, name))
 
 

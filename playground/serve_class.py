@@ -506,9 +506,13 @@ def listen_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+# A host that means every interface, and where this machine reaches a server listening on it.
+LOOPBACK = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
 def _local(host: str) -> str:
     """Where this machine reaches a server listening on `host`."""
-    return {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return LOOPBACK.get(host, host)
 
 
 def lan_address() -> str | None:
@@ -553,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Starting {args.replicas} replica(s) and nginx ...", flush=True)
     try:
         with server:
-            everywhere = args.host in ("0.0.0.0", "::", "")
+            everywhere = args.host in LOOPBACK
             shown = (lan_address() or "localhost") if everywhere else f"[{args.host}]" if ":" in args.host else args.host
             print(f"Students open: http://{shown}:{args.port}/", flush=True)
             if shown != "localhost" and everywhere:
