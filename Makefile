@@ -27,7 +27,7 @@ test: $(VENV)/.dev browser nginx
 bench: $(VENV)/.dev browser nginx
 	$(PYTHON) -m bench.engine_steps
 	$(PYTHON) -m bench.ui_fps
-	$(PYTHON) -m bench.mnist
+	$(PYTHON) -m bench.mnist --seeds 0,1,2
 	$(PYTHON) -m bench.seeds
 	$(PYTHON) -m bench.memory
 	$(PYTHON) -m bench.monsters

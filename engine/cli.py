@@ -73,10 +73,16 @@ DEFAULT_2D_EPOCHS = 100
 
 def preset_flags(preset: Preset) -> str:
     """A preset as the flags that set it (those that differ from the defaults)."""
-    default, config = RunConfig(), preset.config
+    config = preset.config
     empty = '""'  # an empty list (no hidden layer), as a shell needs it
-    return " ".join(f"{FIELDS[name].metadata['flag']} {format_value(name, getattr(config, name)) or empty}"
-                    for name in FIELDS if getattr(config, name) != getattr(default, name))
+
+    def flag(name: str) -> str:
+        flag, value = FIELDS[name].metadata["flag"], getattr(config, name)
+        if isinstance(value, bool):
+            return flag if value else f"--no-{flag.removeprefix('--')}"
+        return f"{flag} {format_value(name, value) or empty}"
+
+    return " ".join(flag(name) for name in config.to_query())  # what differs from the defaults (images' own rate)
 
 
 def default_epochs(config: RunConfig, preset: Preset | None) -> int:
@@ -97,8 +103,8 @@ def train_parser() -> argparse.ArgumentParser:
                             f"its --model's preset; a 2D run {DEFAULT_2D_EPOCHS}.")
     for name, spec in FIELDS.items():
         flag, help_text = spec.metadata["flag"], spec.metadata["help"]
-        if spec.type == "bool":
-            parser.add_argument(flag, dest=name, action="store_true", default=None, help=help_text)
+        if spec.type == "bool":  # --flag or --no-flag, which turns off what a preset turns on
+            parser.add_argument(flag, dest=name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
         else:
             parser.add_argument(flag, dest=name, default=None, metavar=name.upper(), help=help_text)
     parser.add_argument("--preset", choices=list(MNIST_PRESETS), default=None, metavar="NAME",
@@ -119,11 +125,14 @@ def run_train(config: RunConfig, steps: int, progress: bool = False) -> dict[str
     a line per epoch goes to stderr (image runs take a while)."""
     started = time.perf_counter()
     trainer = Trainer(config)
-    done = 0
-    while done < steps and not trainer.diverged:
+    done, training = 0, 0.0
+    while done < steps and not trainer.finished:
         # One epoch (or what is left) per call, a snapshot at its end: for images each
         # snapshot evaluates all 10,000 test images, so none on the way.
-        done += train(trainer, min(trainer.steps_per_epoch, steps - done), snapshots=Snapshots(every=None))
+        began = time.perf_counter()
+        done += train(trainer, min(trainer.steps_per_epoch, steps - done), snapshots=Snapshots(every=None, at_end=False))
+        training += time.perf_counter() - began
+        trainer.record()
         if progress:
             h = trainer.history
             print(f"epoch {trainer.epoch:.1f}: train loss {h.train_loss[-1]:.4f}, test accuracy {h.test_acc[-1]:.2%} "
@@ -139,6 +148,10 @@ def run_train(config: RunConfig, steps: int, progress: bool = False) -> dict[str
         "final": {name: _finite(value) for name, value in vars(metrics).items()},
         "grad_norms": [_finite(g) for g in grad_norms(trainer.model).tolist()],
         "seconds": time.perf_counter() - started,
+        "train_seconds": training,  # the steps alone: without reading the data and measuring the test set
+        "early_stop": None if trainer.stopped_at is None or trainer.best is None else {
+            "step": trainer.stopped_at, "epoch": trainer.epoch, "best_step": trainer.best.step,
+            "best_epoch": trainer.best.epoch, "best_test_loss": trainer.best.test_loss},
     }
     if config.images:
         predicted = class_probabilities(trainer.network, trainer.data.x_test).argmax(axis=1)
@@ -151,7 +164,9 @@ def run_seeds(config: RunConfig, steps: int, n_seeds: int) -> dict[str, Any]:
     """Train `n_seeds` seeds of one config as one batched model; report means and spreads."""
     started = time.perf_counter()
     trainer = SeedsTrainer(config, n_seeds)
+    began = time.perf_counter()
     train(trainer, steps, snapshots=Snapshots(every=None, at_end=False))
+    training = time.perf_counter() - began
     figures = trainer.evaluate()
     return {
         "config": config.to_dict(),
@@ -164,6 +179,7 @@ def run_seeds(config: RunConfig, steps: int, n_seeds: int) -> dict[str, Any]:
         "per_seed": {name: [_finite(v) for v in values.tolist()] for name, values in figures.items()},
         "grad_norms": [_finite(g) for g in np.nanmean(trainer.grad_norms(), axis=0).tolist()],
         "seconds": time.perf_counter() - started,
+        "train_seconds": training,
     }
 
 
@@ -179,7 +195,8 @@ def _summary(report: dict[str, Any]) -> str:
     lines = [
         f"{c['dataset']}: {network}hidden {hidden}, {c['activation']}, init {c['init']}, "
         f"{c['optimizer']} lr {c['learning_rate']:g}, batch {c['batch_size']}, {seeds}",
-        f"trained {report['steps']} steps ({report['epochs']:.1f} epochs) in {report['seconds']:.2f} s",
+        f"trained {report['steps']} steps ({report['epochs']:.1f} epochs) in {report['seconds']:.2f} s "
+        f"({report['train_seconds']:.2f} s of training)",
         f"loss      train {show(f['train_loss'])}   test {show(f['test_loss'])}",
         f"accuracy  train {show(f['train_acc'], True)}   test {show(f['test_acc'], True)}",
         *([f"          (mean of {len(report['seeds'])} seeds; std of test accuracy "
@@ -189,6 +206,11 @@ def _summary(report: dict[str, Any]) -> str:
     ]
     if "per_class_acc" in report:
         lines.append("test accuracy per digit: " + ", ".join(f"{d}: {a:.1%}" for d, a in enumerate(report["per_class_acc"])))
+    if report.get("early_stop"):
+        stop = report["early_stop"]
+        lines.append(f"early stopping: stopped at step {stop['step']} (epoch {stop['epoch']:.1f}), {c['early_stopping']} "
+                     f"epochs after the lowest test loss, {stop['best_test_loss']:.4f} at step {stop['best_step']} "
+                     f"(epoch {stop['best_epoch']:.1f})")
     if report["diverged"]:
         lines.append("DIVERGED: " + report["message"])
     return "\n".join(lines)
@@ -209,6 +231,8 @@ def _train_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig
         raise ConfigError("whole_range", name=Name("--seeds"), low=1, high=MAX_SEEDS, value=args.seeds)
     if args.seeds > 1 and config.images:
         raise ConfigError("seeds_2d_only")
+    if args.seeds > 1 and config.early_stopping:
+        raise ConfigError("early_stopping_one_seed")
     if config.seed + args.seeds - 1 > MAX_SEED:  # the last seed must be one RunConfig accepts too
         raise ConfigError("seeds_overflow", n_seeds=args.seeds, seed=config.seed, max_seed=MAX_SEED,
                           highest=MAX_SEED - args.seeds + 1)

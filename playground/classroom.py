@@ -201,7 +201,7 @@ class Classroom:
             left = {run: min(steps, run.steps_wanted()) for run in locked if _group_key(run) == key}
             while time.thread_time() < deadline:
                 left = {run: n - (run.trainer.step - started[run]) for run, n in left.items()}
-                left = {run: n for run, n in left.items() if n > 0 and not run.trainer.diverged}
+                left = {run: n for run, n in left.items() if n > 0 and not run.trainer.finished}
                 if not left:
                     break
                 alike: dict[int, list[RunSession]] = {}  # by the size of their next mini-batch
@@ -224,7 +224,7 @@ class Classroom:
     @staticmethod
     def _train_together(runs: list[RunSession], steps: int, deadline: float) -> tuple[int, float]:
         """Up to `steps` steps of every run as one batched model (one run alone too, so that a
-        run takes the same steps whoever else plays), stopping at a divergence or at `deadline`
+        run takes the same steps whoever else plays), stopping when a run is finished or at `deadline`
         (this thread's CPU clock); recording each run's curves every `HISTORY_EVERY` steps, and
         taking its snapshots when due at a recorded step, or when overdue between them (with
         the figures of the last recorded step: a snapshot costs no evaluation of its own).
@@ -237,18 +237,18 @@ class Classroom:
             while done < steps:
                 cohort.train_step()
                 done += 1
-                diverged = False
+                finished = False
                 for k, (run, trainer) in enumerate(zip(runs, trainers)):
                     on_grid = trainer.step % HISTORY_EVERY == 0 or trainer.diverged
                     due = trainer.diverged or (on_grid and run.capture_due()) or run.capture_due(overdue=True)
                     if on_grid or due:
                         cohort.sync(k)
                     if on_grid:
-                        trainer.record()
-                    if due:
+                        trainer.record()  # which may end the run (early stopping): the browser sees that step too
+                    if due or trainer.stopped_at == trainer.step:
                         run.capture(measure=on_grid)
-                    diverged = diverged or trainer.diverged
-                if diverged or clock() >= deadline:
+                    finished = finished or trainer.finished
+                if finished or clock() >= deadline:
                     break
             return done, clock() - started
 

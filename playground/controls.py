@@ -10,10 +10,11 @@ from typing import Any
 
 import streamlit as st
 
-from engine.core.config import FULL_BATCH, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, ConfigError, RunConfig
+from engine.core.config import FULL_BATCH, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, MAX_PATIENCE, ConfigError, RunConfig
 from engine.core.datasets import DATASETS, FEATURES
 from engine.core.models import ACTIVATIONS, INITS
 from engine.core.optimizers import OPTIMIZERS
+from engine.core.trainer import Trainer
 from playground import labels, urls, viewer
 from playground.i18n import t
 from playground.problems import say
@@ -124,6 +125,8 @@ def sidebar() -> RunConfig | None:
                          help=t("controls.batch_help"))
         st.select_slider(labels.FIELDS["weight_decay"], _choices("weight_decay"), key=key("weight_decay"),
                          format_func=_number_label)
+        st.number_input(labels.FIELDS["early_stopping"], 0, MAX_PATIENCE, key=key("early_stopping"),
+                        help=t("controls.early_stopping_help"))
         st.number_input(labels.FIELDS["seed"], 0, 2**31 - 1, key=key("seed"), help=t("controls.seed_help"))
     return _config(widths)
 
@@ -135,3 +138,13 @@ def _config(widths: list[int]) -> RunConfig | None:
     except ConfigError as error:
         st.error(t("controls.invalid", error=say(error)))
         return None
+
+
+def stopped_early(trainer: Trainer, epochs: bool = False) -> str:
+    """What a page says of a run that early stopping ended, in its language ("" for any other run):
+    where it stopped and where its test loss was lowest, by step (or by epoch on the MNIST lab)."""
+    if not trainer.stopped_early or trainer.best is None:
+        return ""
+    return t("controls.stopped_early_epochs" if epochs else "controls.stopped_early", patience=trainer.config.early_stopping,
+             step=trainer.stopped_at, epoch=trainer.epoch, best_step=trainer.best.step, best_epoch=trainer.best.epoch,
+             loss=trainer.best.test_loss)

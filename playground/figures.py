@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,9 +52,10 @@ def smooth(values: Sequence[float], window: int = 25) -> np.ndarray:
 
 
 def loss_figure(batch_steps: Sequence[int], batch_loss: Sequence[float], steps_per_epoch: int, epochs: Sequence[float],
-                test_loss: Sequence[float], *, view: Viewer) -> go.Figure:
+                test_loss: Sequence[float], stop: EarlyStop | None = None, *, view: Viewer) -> go.Figure:
     """Training loss per mini-batch (smoothed; `batch_steps` is the step of each value, as a
-    long run keeps one value per bucket of steps) and test loss at each snapshot, by epoch."""
+    long run keeps one value per bucket of steps) and test loss at each snapshot, by epoch;
+    where early stopping ended the run (`stop`, in epochs), a line and a ring on the lowest test loss."""
     lang = view.lang
     smoothed = smooth(batch_loss)
     x = np.asarray(batch_steps, dtype=float)[len(batch_loss) - len(smoothed):] / steps_per_epoch
@@ -62,6 +64,8 @@ def loss_figure(batch_steps: Sequence[int], batch_loss: Sequence[float], steps_p
         go.Scatter(x=list(epochs), y=list(test_loss), name=t("figures.mnist.test_images", lang), mode="lines+markers",
                    line=dict(color=palette.TEST, width=3, dash="dash"), marker=dict(size=9)),
     ])
+    if stop is not None:
+        mark_early_stop(figure, stop, palette.TEST, t("figures.early_stop", lang), lang)
     return _layout(figure, view, t("figures.mnist.loss_title", lang), t("figures.axis.epoch", lang),
                    t("figures.axis.cross_entropy", lang), height=360)
 
@@ -118,14 +122,26 @@ def probabilities_figure(probabilities: np.ndarray, label: int | None = None, *,
 
 
 def tile(images: np.ndarray, columns: int, gap: int = 2, scale: int = 1) -> np.ndarray:
-    """Grey images (n, h, w) in [0, 1] laid out on a white grid, enlarged `scale` times."""
+    """Grey images (n, h, w) in [0, 1], enlarged `scale` times and laid out in `columns`, `gap`
+    image pixels apart, as one RGBA image (H, W, 4) in [0, 1] (for st.image or `png_data_uri`).
+
+    The gaps are transparent, so they are the page's own background in a light or a dark theme
+    (a white grid shows as bright bands on a dark page), and each image has a one-pixel frame in
+    `palette.TILE_FRAME`, so where an image ends still shows when its edge is as dark (or as
+    light) as the page."""
     n, h, w = images.shape
     rows = -(-n // columns)
-    sheet = np.ones((rows * (h + gap) - gap, columns * (w + gap) - gap), dtype=np.float32)
+    side_h, side_w, space, frame = h * scale, w * scale, gap * scale, 1
+    step_h, step_w = side_h + space, side_w + space
+    sheet = np.zeros((rows * step_h - space + 2 * frame, columns * step_w - space + 2 * frame, 4), dtype=np.float32)
+    edge = np.array([*(int(palette.TILE_FRAME[i : i + 2], 16) / 255 for i in (1, 3, 5)), 1.0], dtype=np.float32)
     for i, image in enumerate(images):
         r, c = divmod(i, columns)
-        sheet[r * (h + gap) : r * (h + gap) + h, c * (w + gap) : c * (w + gap) + w] = image
-    return np.kron(sheet, np.ones((scale, scale), dtype=np.float32))
+        top, left = r * step_h + frame, c * step_w + frame
+        sheet[top - frame : top + side_h + frame, left - frame : left + side_w + frame] = edge
+        grey = np.kron(image, np.ones((scale, scale), dtype=np.float32))
+        sheet[top : top + side_h, left : left + side_w, :3] = grey[..., None]
+    return sheet
 
 
 def rescale(images: np.ndarray) -> np.ndarray:
@@ -136,8 +152,9 @@ def rescale(images: np.ndarray) -> np.ndarray:
 
 
 def png_data_uri(image: np.ndarray) -> str:
-    """A grey image in [0, 1] as an inline PNG: sent with the page, so quick reruns cannot
-    ask for an image file that has already been replaced (st.image's media files can)."""
+    """A grey (h, w) or RGBA (h, w, 4) image in [0, 1] as an inline PNG: sent with the page, so
+    quick reruns cannot ask for an image file that has already been replaced (st.image's media
+    files can). RGBA keeps its transparency (`tile`'s gaps)."""
     buffer = io.BytesIO()
     Image.fromarray(np.round(np.clip(image, 0, 1) * 255).astype(np.uint8)).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
@@ -220,10 +237,32 @@ def _x_values(histories: Sequence, epochs: Sequence[Sequence[float]] | None, lan
     return [list(run_epochs) for run_epochs in epochs], t("figures.axis.epoch", lang)
 
 
+@dataclass(frozen=True)
+class EarlyStop:
+    """Where early stopping ended a run, in a figure's x units (steps or epochs): the stop, and
+    where the test loss was lowest (`best_x`, `best_loss`)."""
+
+    x: float
+    best_x: float
+    best_loss: float
+
+
+def mark_early_stop(figure: go.Figure, stop: EarlyStop, colour: str, label: str, lang: str) -> None:
+    """A dotted vertical line at the stop, labelled, and a ring on the lowest test loss."""
+    figure.add_vline(x=stop.x, line=dict(color=colour, width=2, dash="dot"), annotation_text=label,
+                     annotation_position="top left")
+    figure.add_trace(go.Scatter(x=[stop.best_x], y=[stop.best_loss], mode="markers", showlegend=False,
+                                name=t("figures.early_stop_best", lang),
+                                marker=dict(symbol="circle-open", size=18, color=colour, line=dict(width=3)),
+                                hovertemplate=t("figures.early_stop_best_hover", lang)))
+
+
 def overlay_loss_figure(labels: Sequence[str], histories: Sequence, log: bool = False,
-                        epochs: Sequence[Sequence[float]] | None = None, *, view: Viewer) -> go.Figure:
+                        epochs: Sequence[Sequence[float]] | None = None, stops: Sequence[EarlyStop | None] = (), *,
+                        view: Viewer) -> go.Figure:
     """Each run's train (solid) and test (dashed) loss, one colour per run, against the
-    training step, or against the epoch if each run's snapshot `epochs` are given."""
+    training step, or against the epoch if each run's snapshot `epochs` are given; where early
+    stopping ended a run (`stops`, one per run or None), a line and a ring on its lowest test loss."""
     lang = view.lang
     figure = go.Figure()
     xs, x_title = _x_values(histories, epochs, lang)
@@ -232,6 +271,9 @@ def overlay_loss_figure(labels: Sequence[str], histories: Sequence, log: bool = 
                                     line=dict(color=colour, width=3)))
         figure.add_trace(go.Scatter(x=x, y=history.test_loss, name=t("figures.compare.test", lang, run=label),
                                     line=dict(color=colour, width=3, dash="dash")))
+    for label, stop, colour in zip(labels, stops, palette.RUNS):
+        if stop is not None:
+            mark_early_stop(figure, stop, colour, t("figures.compare.early_stop", lang, run=label), lang)
     if log:
         figure.update_yaxes(type="log")
     return _layout(figure, view, t("figures.compare.loss_title", lang), x_title, t("figures.axis.loss", lang), height=380)
@@ -272,10 +314,10 @@ def race_figure(grid: tuple[np.ndarray, np.ndarray, np.ndarray], trajectories: d
     if trajectories:
         start = next(iter(trajectories.values())).points[0]
         figure.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name=t("figures.race.start", lang),
-                                    marker=dict(symbol="circle-open", size=16, color=palette.DARK, line=dict(width=3))))
+                                    marker=dict(symbol="circle-open", size=16, color=palette.THEME_TEXT, line=dict(width=3))))
     figure.add_trace(go.Scatter(x=[m[0] for m in minima], y=[m[1] for m in minima], mode="markers",
                                 name=t("figures.race.minimum", lang),
-                                marker=dict(symbol="star", size=16, color=palette.DARK)))
+                                marker=dict(symbol="star", size=16, color=palette.THEME_TEXT)))
     figure.update_xaxes(range=[xs[0], xs[-1]])
     figure.update_yaxes(range=[ys[0], ys[-1]])
     title = t("figures.race.paths_title_log", lang) if log_contours else t("figures.race.paths_title", lang)

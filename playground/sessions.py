@@ -68,9 +68,9 @@ class Job:
 
     def run(self, run: Run, seconds: float, snapshots: Snapshots = EVERY_10) -> bool:
         """Train `run` towards the total for at most `seconds` of CPU; True once finished
-        (or once the run has diverged and can train no further)."""
+        (or once the run is finished: diverged, or ended by early stopping)."""
         self.done += train(run, self.total - self.done, cpu_budget(seconds), snapshots)
-        return self.done >= self.total or run.diverged
+        return self.done >= self.total or run.finished
 
 
 class RunSession:
@@ -122,8 +122,9 @@ class RunSession:
             if config == self.config:
                 return
             changed = [FIELD_LABELS[name] for name in FIELDS if getattr(config, name) != getattr(self.config, name)]
-            # A diverged network cannot recover, so even a live setting starts it again.
-            if not self.trainer.diverged and self.trainer.apply_live(config):
+            # A finished network (diverged, or ended by early stopping) trains no more, so even a live setting
+            # starts it again.
+            if not self.trainer.finished and self.trainer.apply_live(config):
                 self.notice = t("playground.applied_live", changed=", ".join(changed))
                 self.job = None  # "+1 epoch" was counted in the old batch size's steps
             else:
@@ -135,9 +136,9 @@ class RunSession:
 
     def steps_wanted(self) -> int:
         """Steps this run may train now: a button's steps left, or what its speed allows while
-        playing (`SPEEDS` a frame; "max": no limit), none when paused or diverged."""
+        playing (`SPEEDS` a frame; "max": no limit), none when paused or finished."""
         job = self.job  # (read once: the shared trainer asks without the lock)
-        if self.trainer.diverged:
+        if self.trainer.finished:
             return 0
         if job is not None:
             return job.total - job.done
@@ -157,7 +158,7 @@ class RunSession:
         self._allowance = max(0.0, self._allowance - steps)
         if self.job is not None:
             self.job.done += steps
-            if self.job.done >= self.job.total or self.trainer.diverged:
+            if self.job.done >= self.job.total or self.trainer.finished:
                 self.job = None
                 self.capture()
 
@@ -239,7 +240,7 @@ class RunSession:
                 self.job = Job(steps)
                 return
             self.job = None
-            if self.shared and not self.trainer.diverged:
+            if self.shared and not self.trainer.finished:
                 with Cohort([self.trainer]) as one:
                     one.train_step()
             else:
@@ -346,7 +347,7 @@ class MnistSession:
                 train(trainer, min(self.target_step - trainer.step, to_epoch_end), cpu_budget(deadline - cpu),
                       Snapshots(every=None, at_end=False))
                 self._learn_rate((trainer.step - before) * step_work(trainer.config), clock() - cpu)
-                if trainer.diverged:
+                if trainer.finished:
                     self.training = False
                 elif trainer.step % trainer.steps_per_epoch == 0 or trainer.step >= self.target_step:
                     self._evaluation = trainer.evaluation()  # the epoch's end: measure the test set
@@ -367,7 +368,7 @@ class MnistSession:
         except StopIteration as done:
             self._evaluation, self.evaluated = None, 0.0
             trainer.record(done.value)
-            if trainer.step >= self.target_step or trainer.diverged:
+            if trainer.step >= self.target_step or trainer.finished:
                 self.training = False
 
     @classmethod

@@ -10,7 +10,7 @@ of shape (K, out, in) and applied with one batched matrix product, so a step of 
 costs about what a step of one does (see ../shared/LIVE.md).
 
 Everything else stays each run's own: its data and batch order, its dropout masks, its
-learning rate and weight decay (a live change applies at the next cohort), and its optimizer
+learning rate (scheduled ones at every step) and weight decay (a live change applies at the next cohort), and its optimizer
 state, step count included. The update is engine.core.batched's per-model form of the
 `torch.optim` optimizer each run has, so a run trained in a cohort takes the same steps it
 would take alone (tests/core/test_cohort.py compares them step by step).
@@ -65,6 +65,7 @@ class Cohort:
         groups = [t.optimizer.param_groups[0] for t in trainers]
         self._lr = torch.tensor([g["lr"] for g in groups], dtype=torch.float64)
         self._weight_decay = torch.tensor([g["weight_decay"] for g in groups], dtype=torch.float64)
+        self._scheduled = any(t.config.one_cycle for t in trainers)  # rates that change at every step
         # Each run's dropout masks come from its own generator, as in its own model's Dropout layers.
         self._generators = [t.model.layers[2].generator if self.dropout > 0 and first.hidden_sizes else None
                             for t in trainers]
@@ -98,6 +99,8 @@ class Cohort:
         for param in self.params:
             param.grad = None
         losses.sum().backward()  # each run's weights get the gradient of its own loss
+        if self._scheduled:
+            self._lr = torch.tensor([t.learning_rate for t in self.trainers], dtype=torch.float64)
         with torch.no_grad():
             batched.update(self.optimizer_name, self.params, [p.grad for p in self.params], self.state,
                            self._lr, self._weight_decay)

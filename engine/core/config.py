@@ -38,6 +38,8 @@ MAX_LEARNING_RATE = 100.0
 MAX_INPUT_SCALE = 1_000.0
 MAX_SEED = 2**31 - 1
 MAX_TRAIN_STEPS = 1_000_000  # one command-line run
+MAX_ONE_CYCLE_EPOCHS = 1_000
+MAX_PATIENCE = 1_000  # early stopping's, in epochs
 
 FULL_BATCH = "full"
 
@@ -89,6 +91,9 @@ class RunConfig:
     )
     kernel_size: int = field(default=5, metadata=_flag("--kernel", "cnn: convolution kernel size, 3 or 5"))
     padding: str = field(default="same", metadata=_flag("--padding", "cnn: same (zero padding keeps the size) or valid"))
+    batch_norm: bool = field(
+        default=False, metadata=_flag("--batch-norm", "cnn: batch normalisation after each convolution, before its activation")
+    )
     # Training
     optimizer: str = field(default="adam", metadata=_flag("--optimizer", "optimizer: " + ", ".join(OPTIMIZERS)))
     learning_rate: float | None = field(default=None, metadata=_flag("--lr", "learning rate (default: the optimizer's own)"))
@@ -96,6 +101,14 @@ class RunConfig:
         default=10, metadata=_flag("--batch-size", f'mini-batch size >= 1, or "{FULL_BATCH}" (plain gradient descent)')
     )
     weight_decay: float = field(default=0.0, metadata=_flag("--weight-decay", "L2 weight decay >= 0"))
+    one_cycle: int = field(
+        default=0, metadata=_flag("--one-cycle", "one-cycle learning-rate schedule over this many epochs, the rate "
+                                                 f"given being its peak; 0 = a constant rate (at most {MAX_ONE_CYCLE_EPOCHS})")
+    )
+    early_stopping: int = field(
+        default=0, metadata=_flag("--early-stopping", "stop once the test loss has not reached a new low for this many "
+                                                      f"epochs (patience); 0 = never (at most {MAX_PATIENCE})")
+    )
     seed: int = field(default=0, metadata=_flag("--seed", "random seed: same seed, same data and same run"))
 
     def __post_init__(self) -> None:
@@ -328,6 +341,11 @@ def _validate(c: RunConfig) -> None:
     _check(c.batch_size == FULL_BATCH or (_is_int(c.batch_size) and c.batch_size >= 1), "batch_size", value=c.batch_size)
     _check(_is_number(c.weight_decay) and 0 <= c.weight_decay <= 1,
            "range", name="weight_decay", low=0, high=1, value=c.weight_decay)
+    _check(isinstance(c.batch_norm, bool), "true_or_false", name="batch_norm", value=c.batch_norm)
+    _check(_is_int(c.one_cycle) and 0 <= c.one_cycle <= MAX_ONE_CYCLE_EPOCHS,
+           "whole_range", name="one_cycle", low=0, high=MAX_ONE_CYCLE_EPOCHS, value=c.one_cycle)
+    _check(_is_int(c.early_stopping) and 0 <= c.early_stopping <= MAX_PATIENCE,
+           "whole_range", name="early_stopping", low=0, high=MAX_PATIENCE, value=c.early_stopping)
     _check(_is_int(c.seed) and 0 <= c.seed <= MAX_SEED, "whole_range", name="seed", low=0, high=MAX_SEED, value=c.seed)
     _check(isinstance(c.conv_channels, tuple) and all(_is_int(n) for n in c.conv_channels),
            "whole_numbers", name="conv_channels", value=c.conv_channels)

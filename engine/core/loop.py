@@ -26,8 +26,8 @@ class Run(Protocol):
         """Steps taken so far (snapshots fall on multiples of `Snapshots.every` of it)."""
 
     @property
-    def diverged(self) -> bool:
-        """True once the run cannot train on (its loss became NaN or infinite)."""
+    def finished(self) -> bool:
+        """True once the run trains no further (its loss became NaN or infinite, or early stopping ended it)."""
 
     def train_step(self) -> None:
         """One mini-batch: forward, loss, backward, update."""
@@ -60,10 +60,10 @@ EVERY_10 = Snapshots()
 
 def train(run: Run, steps: int, budget: Budget = UNBOUNDED, snapshots: Snapshots = EVERY_10) -> int:
     """Train `run` up to `steps` steps, stopping early when `budget` is spent or the run
-    diverges; returns the steps taken."""
+    is finished (diverged, or ended by early stopping); returns the steps taken."""
     deadline = budget.clock() + budget.seconds
     done = 0
-    while done < steps and not run.diverged:
+    while done < steps and not run.finished:
         if done > 0 and budget.clock() >= deadline:
             break
         run.train_step()

@@ -36,14 +36,19 @@ Weighted = nn.Linear | nn.Conv2d
 Init = Callable[[Weighted, str, float, torch.Generator], None]
 
 
+def _zero_bias(layer: Weighted) -> None:
+    if layer.bias is not None:  # a convolution before batch norm has none
+        nn.init.zeros_(layer.bias)
+
+
 def _xavier(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
     nn.init.xavier_uniform_(layer.weight, generator=generator)
-    nn.init.zeros_(layer.bias)
+    _zero_bias(layer)
 
 
 def _he(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
     nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
-    nn.init.zeros_(layer.bias)
+    _zero_bias(layer)
 
 
 def _auto(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
@@ -55,17 +60,18 @@ def _pytorch(layer: Weighted, activation: str, std: float, generator: torch.Gene
     nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
     fan_in = layer.weight[0].numel()
     bound = 1 / math.sqrt(fan_in)
-    nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
+    if layer.bias is not None:  # a convolution before batch norm has none
+        nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
 
 
 def _normal(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
     nn.init.normal_(layer.weight, 0.0, std, generator=generator)
-    nn.init.zeros_(layer.bias)
+    _zero_bias(layer)
 
 
 def _zeros(layer: Weighted, activation: str, std: float, generator: torch.Generator) -> None:
     nn.init.zeros_(layer.weight)
-    nn.init.zeros_(layer.bias)
+    _zero_bias(layer)
 
 
 INITS: dict[str, Init] = {
@@ -150,6 +156,15 @@ class ConvNet(nn.Module):
     halves the picture, keeping the strongest signal; with "same" zero padding a
     convolution keeps the picture's size. The last block's feature maps are flattened
     into the fully connected layers (`hidden_sizes`, with dropout), which give the logits.
+
+    With `batch_norm`, each convolution's maps are normalised over the mini-batch (mean 0,
+    std 1 per channel, then a learnt scale and shift) before the activation, so each layer
+    sees inputs of a steady scale and a higher learning rate trains stably (Ioffe & Szegedy,
+    2015); the convolution then needs no bias. In evaluation mode the running means of
+    training are used instead of the batch's.
+
+    Pictures go through the convolutions channels-last (NHWC in memory): the same numbers,
+    about 1.5x faster on a CPU for these small channel counts (measured, bench/mnist.py).
     """
 
     def __init__(
@@ -164,19 +179,23 @@ class ConvNet(nn.Module):
         padding: str = "same",
         convs_per_block: int = 1,
         generator: torch.Generator | None = None,
+        batch_norm: bool = False,
     ) -> None:
         super().__init__()
         blocks: list[nn.Module] = []
         channels, side = 1, image_size
         for width in conv_channels:
             for _ in range(convs_per_block):
-                blocks += [nn.Conv2d(channels, width, kernel_size, padding=padding), ACTIVATIONS[activation]()]
+                blocks.append(nn.Conv2d(channels, width, kernel_size, padding=padding, bias=not batch_norm))
+                blocks += [nn.BatchNorm2d(width)] if batch_norm else []
+                blocks.append(ACTIVATIONS[activation]())
                 channels, side = width, side if padding == "same" else side - kernel_size + 1
             blocks.append(nn.MaxPool2d(2))
             side //= 2
         self.features = nn.Sequential(*blocks)
         self.classifier = MLP(channels * side * side, hidden_sizes, out_features, activation, dropout, generator)
-        self.has_dropout = self.classifier.has_dropout
+        # Training and evaluation modes differ with dropout, and with batch norm (batch or running statistics).
+        self.has_dropout = self.classifier.has_dropout or batch_norm
 
     @property
     def linears(self) -> list[nn.Linear]:
@@ -187,19 +206,20 @@ class ConvNet(nn.Module):
         return [layer for layer in self.features if isinstance(layer, nn.Conv2d)]
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.classifier(self.features(x))
+        return self.classifier(self.features(x.contiguous(memory_format=torch.channels_last)))
 
     def feature_maps(self, x: Tensor) -> list[tuple[str, Tensor]]:
         """The picture after each convolution (with its activation) and each pooling,
         as (stage name, maps of shape (n, channels, side, side))."""
         stages: list[tuple[str, Tensor]] = []
         convs = pools = 0
+        x = x.contiguous(memory_format=torch.channels_last)
         for layer in self.features:
             x = layer(x)
             if isinstance(layer, nn.MaxPool2d):
                 pools += 1
                 stages.append((f"pool {pools}", x))
-            elif not isinstance(layer, nn.Conv2d):  # the activation after a convolution
+            elif not isinstance(layer, (nn.Conv2d, nn.BatchNorm2d)):  # the activation after a convolution
                 convs += 1
                 stages.append((f"conv {convs}", x))
         return stages
@@ -241,6 +261,8 @@ def build_model(config: RunConfig, in_shape: tuple[int, ...], out_features: int)
                          config.init_std, config.dropout, config.seed)
     generator = torch.Generator().manual_seed(config.seed)
     model = ConvNet(in_shape[-1], config.conv_channels, config.hidden_sizes, out_features, config.activation,
-                    config.dropout, config.kernel_size, config.padding, config.convs_per_block, generator)
+                    config.dropout, config.kernel_size, config.padding, config.convs_per_block, generator,
+                    config.batch_norm)
     _initialise(model, config.init, config.activation, config.init_std, generator)
-    return model
+    # Channels-last weights, once drawn (drawing into them would place the same seed's numbers otherwise).
+    return model.to(memory_format=torch.channels_last)

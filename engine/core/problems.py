@@ -77,6 +77,8 @@ ENGLISH: dict[str, str] = {
     "compare_2d_only": "Compare trains on 2D points, not on image data",
     "compare_images": "Compare trains on the 2D datasets, not {dataset}; using {default}",
     "seeds_2d_only": "many seeds at once is for 2D networks; image runs train one seed at a time",
+    "early_stopping_one_seed": "early stopping ends one run at its own step; train one seed, or several without "
+                               "--early-stopping",
     "seeds_overflow": "{n_seeds} seeds from seed {seed} go past the largest seed, {max_seed}; "
                       "start at seed {highest} or lower",
     # ---- the optimizer race

@@ -10,7 +10,9 @@ The output head follows the data's task (`trainer.task`, see engine.core.heads).
 reach the network as the config's input features; the data and the plots keep the raw points.
 
 A step whose loss is NaN or infinite marks the run as diverged, with a plain message;
-it never raises, and the loop trains it no further.
+it never raises, and the loop trains it no further. With `early_stopping` set, a snapshot
+that finds no new low of the test loss for that many epochs ends the run too (`stopped_at`,
+`best`); either way the run is `finished`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from engine.core.datasets import REGRESSION, Dataset, image_dataset, input_featu
 from engine.core.heads import head_for
 from engine.core.history import History, make_room, thin
 from engine.core.models import build_model
-from engine.core.optimizers import make_optimizer
+from engine.core.optimizers import make_optimizer, one_cycle
 from engine.core.probes import EVAL_BATCH, Network, grad_norms, shared_tensor
 from engine.core.problems import Name, Problem
 
@@ -59,6 +61,23 @@ def network_inputs(config: RunConfig, x: np.ndarray) -> np.ndarray:
     """What the network is fed for examples `x`: images as they are, 2D points (n, 2) as
     the config's input features (n, len(features))."""
     return x if config.images else input_features(x, config.features)
+
+
+def scheduled_rate(config: RunConfig, step: int, steps_per_epoch: int) -> float:
+    """The learning rate of step `step` (0 = the first) of a run of `config`: its `learning_rate`,
+    or with `one_cycle` set that peak times the one-cycle schedule over `one_cycle` epochs."""
+    if not config.one_cycle:
+        return config.learning_rate
+    return config.learning_rate * one_cycle(step / (config.one_cycle * steps_per_epoch))
+
+
+@dataclass(frozen=True)
+class Best:
+    """The lowest test loss of a run so far, and the step and epoch it was measured at."""
+
+    test_loss: float
+    step: int
+    epoch: float
 
 
 @dataclass(frozen=True)
@@ -143,6 +162,8 @@ class Trainer:
         self._running = torch.zeros(3)  # since the last snapshot: summed loss, correct, examples
         self.diverged = False
         self.problem: Problem | None = None  # why the run diverged, see `_mark_diverged`
+        self.best: Best | None = None  # the lowest test loss so far (early stopping watches it)
+        self.stopped_at: int | None = None  # the step early stopping ended the run at
         self.test_probabilities: tuple[int, np.ndarray] | None = None  # (step, probabilities), see `evaluation`
         self._shuffle = torch.Generator().manual_seed(c.seed + _SHUFFLE_SEED_OFFSET)
         self._order = torch.arange(len(self._y_train))
@@ -173,8 +194,16 @@ class Trainer:
         self._cursor += self.batch_size
         return self._x_train[index], self._t_train[index]
 
+    @property
+    def learning_rate(self) -> float:
+        """The rate of the next step: the config's, or with a one-cycle schedule its share of that peak."""
+        return scheduled_rate(self.config, self.step, self.steps_per_epoch)
+
     def train_step(self) -> None:
         """One mini-batch: forward, loss, backward, update."""
+        if self.config.one_cycle:
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.learning_rate
         x, target = self.next_batch()
         logits = self.model(x)
         loss = self.head.loss(logits, target)
@@ -202,6 +231,29 @@ class Trainer:
         what = Problem("loss_nan" if math.isnan(loss) else "loss_infinite")
         self.problem = Problem("diverged", {"step": self.step, "what": what, "lr": lr,
                                             "optimizer": Name(self.config.optimizer), "suggestion": lr / 10})
+
+    @property
+    def stopped_early(self) -> bool:
+        """True once early stopping has ended the run (see `record`)."""
+        return self.stopped_at is not None
+
+    @property
+    def finished(self) -> bool:
+        """True once the run trains no further: it diverged, or early stopping ended it."""
+        return self.diverged or self.stopped_early
+
+    def _watch_test_loss(self, test_loss: float) -> None:
+        """Early stopping: keep the lowest test loss, and end the run once `early_stopping`
+        epochs have passed without a new low. The untrained network (step 0) does not count, as
+        in Keras's EarlyStopping, which first looks after an epoch: on a few noisy points its
+        chance-level loss can be the lowest, and the run would stop before it has learnt anything."""
+        if self.step == 0:
+            return
+        if math.isfinite(test_loss) and (self.best is None or test_loss < self.best.test_loss):
+            self.best = Best(test_loss, self.step, self.epoch)
+        patience = self.config.early_stopping
+        if patience and self.best is not None and not self.finished and self.epoch - self.best.epoch >= patience - 1e-9:
+            self.stopped_at = self.step
 
     @property
     def message(self) -> str:
@@ -287,3 +339,4 @@ class Trainer:
         bad = [loss for loss in (metrics.train_loss, metrics.test_loss) if not math.isfinite(loss)]
         if bad and not self.diverged:
             self._mark_diverged(bad[0])
+        self._watch_test_loss(metrics.test_loss)

@@ -252,21 +252,26 @@ def check_optimizers(query: Mapping[str, str]) -> Check:
 # ---------------------------------------------------------------- 8. overfitting and dropout
 
 OVERFITTING_STEPS = 600
+OVERFITTING_PATIENCE = 20  # epochs of early stopping's patience (2 steps each: 20 training points, batches of 10)
 _FEW_NOISY_POINTS = RunConfig(dataset="circle", n_points=40, noise=0.5, hidden_sizes=(32, 32))
 
 
-def check_overfitting(query: Mapping[str, str], steps: int) -> Check:
+def check_overfitting(query: Mapping[str, str], early_query: Mapping[str, str], steps: int) -> Check:
     without, with_dropout = (_trained(config, steps, snapshots=PAGE_SNAPSHOTS).history for config in _compared(query))
+    stopped = _trained(_compared(early_query)[-1], steps, snapshots=PAGE_SNAPSHOTS)
     lowest = int(np.argmin(without.test_loss))
     figures = {
         "test_loss_lowest": without.test_loss[lowest], "test_loss_end": without.test_loss[-1],
         "train_loss_at_lowest_test": without.train_loss[lowest], "train_loss_end": without.train_loss[-1],
         "gap_no_dropout": without.test_loss[-1] - without.train_loss[-1],
         "gap_dropout": with_dropout.test_loss[-1] - with_dropout.train_loss[-1],
+        "early_stop_step": float(stopped.stopped_at if stopped.stopped_at is not None else stopped.step),
+        "test_loss_early_stop": stopped.history.test_loss[-1],
     }
     return Check(figures, passed=figures["test_loss_end"] > 1.5 * figures["test_loss_lowest"]
                  and figures["train_loss_end"] < figures["train_loss_at_lowest_test"] and figures["train_loss_end"] < 0.15
-                 and figures["gap_dropout"] < 0.6 * figures["gap_no_dropout"])
+                 and figures["gap_dropout"] < 0.6 * figures["gap_no_dropout"]
+                 and stopped.stopped_early and figures["test_loss_early_stop"] < 1.2 * figures["test_loss_lowest"])
 
 
 # ---------------------------------------------------------------- 9. output heads
@@ -349,6 +354,7 @@ def _lessons() -> dict[str, Lesson]:
     minibatch = _compare_query(_MINIBATCH, "batch_size", ("full", "10", "1"), align="epochs")
     optimizers = MappingProxyType(RaceLink("rosenbrock").to_query())
     overfitting = _compare_query(_FEW_NOISY_POINTS, "dropout", ("0", "0.5"))
+    early_stopping = _compare_query(_FEW_NOISY_POINTS, "early_stopping", ("0", str(OVERFITTING_PATIENCE)))
     heads = MappingProxyType(_HILLS.to_query())
     three_blobs = MappingProxyType(_HILLS.replace(dataset="three_blobs").to_query())
     mnist = MappingProxyType(MnistLink(_MNIST, epochs=1).to_query())
@@ -409,9 +415,10 @@ def _lessons() -> dict[str, Lesson]:
         # [It keeps falling with the train loss | *It turns up while the train loss keeps falling | It stays flat]
         Lesson("overfitting", 8, "compare", overfitting,
                "On 20 noisy training points, without dropout the training loss keeps falling (below 0.15) while the "
-               "test loss ends over 1.5 times its lowest; dropout 0.5 shrinks the train/test gap below 60% of that.",
-               partial(check_overfitting, overfitting, OVERFITTING_STEPS), OVERFITTING_STEPS, 1,
-               _compare_query(_FEW_NOISY_POINTS.replace(n_points=200), "dropout", ("0", "0.5"))),
+               "test loss ends over 1.5 times its lowest; dropout 0.5 shrinks the train/test gap below 60% of that; "
+               "early stopping (patience 20 epochs) ends the run with a test loss within 20% of that lowest.",
+               partial(check_overfitting, overfitting, early_stopping, OVERFITTING_STEPS), OVERFITTING_STEPS, 1,
+               early_stopping),
         # To predict a number, what should the output be?
         # [*Raw output (no activation) with squared error | Sigmoid with cross-entropy | Softmax over classes]
         Lesson("heads", 9, "playground", heads,

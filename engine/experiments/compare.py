@@ -99,13 +99,18 @@ class Comparison:
 
     @property
     def diverged(self) -> bool:
-        """True once every run has diverged: nothing is left to train."""
+        """True once every run has diverged."""
+        return all(run.diverged for run in self.runs)
+
+    @property
+    def finished(self) -> bool:
+        """True once every run is finished (diverged, or ended by early stopping): nothing is left to train."""
         return self._leader() is None
 
     def _leader(self) -> Trainer | None:
         """The run the others follow: by steps the first still training; by epochs the one
         with the most steps per epoch, whose steps are the finest measure of an epoch."""
-        training = [run for run in self.runs if not run.diverged]
+        training = [run for run in self.runs if not run.finished]
         if self.align == "steps":
             return training[0] if training else None
         return max(training, key=lambda run: run.steps_per_epoch, default=None)
@@ -113,8 +118,10 @@ class Comparison:
     def train_step(self) -> None:
         """One lock-step: by steps, every run (and its seeds) one mini-batch; by epochs, the
         leader one mini-batch and every other run as many as keep it from passing the leader's
-        epoch. A diverged run stays where it stopped."""
-        trainers = [trainer for trainer in [*self.runs, *self.seed_runs] if not trainer.diverged]
+        epoch. A finished run (diverged, or ended by early stopping, its seeds with it) stays where it stopped."""
+        seeds_of = dict(zip(map(id, self.seed_runs), self.runs))
+        trainers = [trainer for trainer in [*self.runs, *self.seed_runs]
+                    if not trainer.finished and not seeds_of.get(id(trainer), trainer).finished]
         if self.align == "steps":
             for trainer in trainers:
                 trainer.train_step()
@@ -122,7 +129,7 @@ class Comparison:
         leader = self._leader()
         leader.train_step()
         for trainer in trainers:
-            while trainer is not leader and not trainer.diverged and trainer.step < steps_within(trainer, leader.epoch):
+            while trainer is not leader and not trainer.finished and trainer.step < steps_within(trainer, leader.epoch):
                 trainer.train_step()
 
     def steps_for_epochs(self, epochs: int) -> int:

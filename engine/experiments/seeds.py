@@ -30,7 +30,7 @@ from engine.core.heads import head_for
 from engine.core.history import LossSeries, make_room, thin
 from engine.core.models import ACTIVATIONS, MLP, build_model
 from engine.core.optimizers import make_optimizer
-from engine.core.trainer import _SHUFFLE_SEED_OFFSET, make_data, network_inputs
+from engine.core.trainer import _SHUFFLE_SEED_OFFSET, make_data, network_inputs, scheduled_rate
 
 MAX_SEEDS = 32
 
@@ -128,8 +128,17 @@ class SeedsTrainer:
         """True once every seed has diverged (`diverged_seeds` says which have)."""
         return bool(self.diverged_seeds.all())
 
+    @property
+    def finished(self) -> bool:
+        """True once every seed has diverged. Early stopping does not end seeds: a comparison stops
+        a run's seeds when the run itself stops (engine.experiments.compare)."""
+        return self.diverged
+
     def train_step(self) -> None:
         """Every seed one mini-batch (its own), in lock-step: forward, loss, backward, update."""
+        if self.config.one_cycle:
+            for group in self.optimizer.param_groups:
+                group["lr"] = scheduled_rate(self.config, self.step, self.steps_per_epoch)
         x, targets = self._next_batch()
         losses = self.head.model_losses(self.forward(x, training=True), targets)
         self.optimizer.zero_grad(set_to_none=True)

@@ -10,8 +10,9 @@ const PEN_SHARE = 22 / 280;   // stroke width as a share of the pad: 22 px on a 
                               // a digit scaled to 20 px has strokes ~2-3 px wide like MNIST's
 const SEND_EVERY_MS = 150;
 
-// Average the ink (the canvas's alpha: strokes are white on a transparent canvas over a black
-// background) in each of GRID x GRID blocks, as ints 0-255; [] when nothing is drawn.
+// Average the ink (the canvas's alpha: strokes are opaque on a transparent canvas over the pad's
+// background, so their colour, the theme's, never reaches Python) in each of GRID x GRID blocks,
+// as ints 0-255; [] when nothing is drawn.
 function downsample(canvas, ctx) {
   const { width, height } = canvas;
   const pixels = ctx.getImageData(0, 0, width, height).data;
@@ -41,10 +42,22 @@ function restore(canvas, ctx, base64) {
   ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
 }
 
+// Give the ink already on the pad the colour `ink` (the theme's text colour, from the pad's CSS
+// `color`), keeping each pixel's coverage, which is what Python gets: "source-in" keeps the
+// canvas's alpha and takes the colour filled. Called when the theme has changed (Streamlit
+// calls the default export again then) and after a restore.
+function recolour(canvas, ctx, ink) {
+  ctx.save();
+  ctx.globalCompositeOperation = "source-in";
+  ctx.fillStyle = ink;
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.restore();
+}
+
 export default function ({ data, parentElement, setStateValue }) {
   const canvas = parentElement.querySelector("canvas.pad");
   const ctx = canvas.getContext("2d", { willReadFrequently: true });
-  const pen = canvas.pen || (canvas.pen = { down: false, last: null, timer: null });
+  const pen = canvas.pen || (canvas.pen = { down: false, last: null, timer: null, ink: "" });
   const clear = parentElement.querySelector("button.clear");
   // The texts come with every run, in the session's language.
   canvas.setAttribute("aria-label", data.label);
@@ -62,6 +75,11 @@ export default function ({ data, parentElement, setStateValue }) {
     restore(canvas, ctx, data.drawing);
     pen.mounted = true;
   }
+  const ink = getComputedStyle(canvas).color;
+  if (ink !== pen.ink) {
+    recolour(canvas, ctx, ink);
+    pen.ink = ink;
+  }
 
   const send = () => {
     clearTimeout(pen.timer);
@@ -74,7 +92,7 @@ export default function ({ data, parentElement, setStateValue }) {
     return [((event.clientX - box.left) * canvas.width) / box.width, ((event.clientY - box.top) * canvas.height) / box.height];
   };
   const line = (from, to) => {
-    ctx.strokeStyle = "white";
+    ctx.strokeStyle = pen.ink;
     ctx.lineWidth = canvas.width * PEN_SHARE;
     ctx.lineCap = "round";
     ctx.lineJoin = "round";

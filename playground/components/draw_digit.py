@@ -34,10 +34,16 @@ _HTML = f"""
 </div>
 """
 
+# The pad is paper in the page's theme (Streamlit sets --st-* on the component's host): its
+# secondary background, framed, the ink in its text colour (draw_digit.js reads `color`), dark
+# on light or light on dark. Only the ink's coverage goes to Python, so the image the network
+# gets is white on black, as MNIST's, in either theme.
 _CSS = f"""
 .draw-digit {{ display: inline-flex; flex-direction: column; gap: 8px; align-items: flex-start; }}
 canvas.pad {{
-  width: {PAD_SIZE}px; height: {PAD_SIZE}px; display: block; background: black;
+  width: {PAD_SIZE}px; height: {PAD_SIZE}px; display: block;
+  background: var(--st-secondary-background-color, #f0f2f6); color: var(--st-text-color, #31333f);
+  box-shadow: 0 0 0 1px var(--st-border-color, #d0d0d0);  /* a frame that takes no room from the pad */
   border-radius: var(--st-base-radius, 8px); cursor: crosshair;
   touch-action: none;  /* a finger on the pad draws instead of scrolling the page */
 }}

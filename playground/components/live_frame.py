@@ -27,6 +27,7 @@ Header fields (playground/static/live_view.js reads them):
 - `curves`: `full` (replace what the browser has) or not (append the points after its last
   step), `log`, `x` (steps), `train_loss`, `test_loss`, `train_acc`, `test_acc`, `grads`
   (per layer, a series each); a regression has no accuracy series.
+- `stop`: None, or where early stopping ended the run: {`step`, `best_step`} (the lowest test loss).
 - `show_test`; `points`: True when the data's points are in the blobs.
 - `blobs`: name -> [offset, length, dtype] of the arrays after the header.
 Arrays: `weights` float32 (snapshots, parameters), per snapshot each layer's weight matrix
@@ -107,6 +108,7 @@ def live_texts(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
         "accuracy": t("live.chart.accuracy", lang),
         "gradient_flow": t("live.chart.gradient_flow", lang),
         "gradient_now": t("live.chart.gradient_now", lang),
+        "early_stop": t("live.chart.early_stop", lang),
         "train": t("live.chart.train", lang),
         "test": t("live.chart.test", lang),
         "steps_axis": t("live.chart.steps_axis", lang),
@@ -289,6 +291,13 @@ def _curves(trainer: Trainer, after: int | None, log_loss: bool) -> dict[str, An
     }
 
 
+def _stop(trainer: Trainer) -> dict[str, int] | None:
+    """Where early stopping ended the run (the step, and the step of the lowest test loss), or None."""
+    if trainer.stopped_at is None or trainer.best is None:
+        return None
+    return {"step": trainer.stopped_at, "best_step": trainer.best.step}
+
+
 def live_message(trainer: Trainer, snapshots: list[Snapshot], sent: Sent, *, run: int, playing: bool,
                  interval: float, show_test: bool = True, log_loss: bool = False,
                  resolution: int = BOUNDARY_RESOLUTION, texts: Mapping[str, str] | None = None,
@@ -336,6 +345,7 @@ def live_message(trainer: Trainer, snapshots: list[Snapshot], sent: Sent, *, run
         "snapshots": [{"step": s.step, "epoch": s.epoch, "t": s.time, "diverged": s.diverged, **s.metrics,
                        "grads": s.grads} for s in snapshots],
         "curves": _curves(trainer, None if full else sent.curve_step, log_loss),
+        "stop": _stop(trainer),
         "points": full,
     }
     blobs: dict[str, np.ndarray] = {}

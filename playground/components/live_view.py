@@ -8,7 +8,9 @@ sends a component's code with every message, so the code it is given is a small 
 drawing code itself (`playground/static/live_view.js`, ~50 kB) is served once as a static file
 (`server.enableStaticServing`) and cached by the browser under its content's hash.
 The canvas draws in the language and at the scale the messages carry (larger in presenter
-mode), in the colours of `playground.palette`.
+mode), in the colours of `playground.palette`, its text, greys and background following the
+page's theme, light or dark (Streamlit's --st-* CSS variables on the component's host, read by
+the script; Streamlit calls the component again when the theme changes, and it repaints).
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@
 // Every word drawn comes from the messages (`T`, see live_frame.py `live_texts`), every colour too
 // (`C`, from the palette: playground/palette.py, the Okabe-Ito colours every figure of the
 // playground uses), and every size is multiplied by the scale `S` (larger in presenter mode);
-// only full messages carry them, the others reuse the last ones.
+// only full messages carry them, the others reuse the last ones. Text, greys and the plane's
+// "undecided" colour follow the page's theme, light or dark (`themeOf`), read at every paint;
+// Streamlit calls the default export again when the theme changes, and a paused view repaints.
 
 const FONT = "system-ui, 'Noto Sans', 'NanumGothic', sans-serif";
 // Curve points kept per series; past it every other one goes (the newest stays), so a long run's
@@ -41,36 +43,77 @@ function rgb(hex) {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 }
+const css = (colour) => `rgb(${colour})`;
+// `base` moved `share` of the way towards `colour` (both [r, g, b]).
+const mix = (base, colour, share) => base.map((b, c) => Math.round(b + (colour[c] - b) * share));
 
-// 256-entry colour tables from white towards a colour: level 0 white, level 255 `strength` of it.
-function ramp(colour, strength) {
+// The page's theme: Streamlit (components v2) sets its colours as CSS variables on the
+// component's host, inherited by the view's elements (--st-text-color, --st-background-color:
+// the theme's, light, dark or custom, never hard-coded here). As "text|background" (each
+// colour as the browser normalises it, "#rrggbb" or "rgba(...)"), or "" outside Streamlit.
+const SWATCH = new OffscreenCanvas(1, 1).getContext("2d");
+function normalised(colour) {
+  SWATCH.fillStyle = "#000";
+  SWATCH.fillStyle = colour;  // an invalid colour leaves black
+  return SWATCH.fillStyle;
+}
+function themeOf(element) {
+  const style = getComputedStyle(element);
+  const ink = style.getPropertyValue("--st-text-color").trim(), paper = style.getPropertyValue("--st-background-color").trim();
+  return ink && paper ? `${normalised(ink)}|${normalised(paper)}` : "";
+}
+// "#rrggbb" or "rgb(a)(r, g, b, ...)" -> [r, g, b] (a translucent theme colour: its colour, opaque).
+function parsed(colour) {
+  return colour.startsWith("#") ? rgb(colour) : colour.match(/[\d.]+/g).slice(0, 3).map(Number);
+}
+
+// A colour's relative luminance (WCAG 2), 0 for black to 1 for white: a theme is dark when its
+// background is darker than its text.
+function luminance(colour) {
+  const [r, g, b] = colour.map((v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+// 256-entry colour tables from the paper (white, or a dark theme's background) towards a
+// colour: level 0 the paper, level 255 `strength` of the way to the colour.
+function ramp(paper, colour, strength) {
   const lut = new Uint8ClampedArray(256 * 3);
-  for (let i = 0; i < 256; i++) {
-    for (let c = 0; c < 3; c++) lut[i * 3 + c] = Math.round(255 + (colour[c] - 255) * (i / 255) * strength);
-  }
+  for (let i = 0; i < 256; i++) lut.set(mix(paper, colour, (i / 255) * strength), i * 3);
   return lut;
 }
-// Diverging: level 0 -> orange, 127.5 -> white, 255 -> blue. P(class 1) for two classes, and
+// Diverging: level 0 -> orange, 127.5 -> the paper, 255 -> blue. P(class 1) for two classes, and
 // a regression's value (its range centred on 0) for the plane (tinted) and the points (full).
-function diverging(low, high, strength) {
+function diverging(paper, low, high, strength) {
   const lut = new Uint8ClampedArray(256 * 3);
   for (let i = 0; i < 256; i++) {
     const p = i / 255, side = p < 0.5 ? low : high, t = Math.min(1, Math.abs(p - 0.5) * 2) * strength;
-    for (let c = 0; c < 3; c++) lut[i * 3 + c] = Math.round(255 + (side[c] - 255) * t);
+    lut.set(mix(paper, side, t), i * 3);
   }
   return lut;
 }
 
-// The palette (hex strings; `tint`: how far the plane's colour goes from white where the network
-// is sure) with what is mixed from it, rebuilt only when it changes.
-function usePalette(palette) {
-  const key = JSON.stringify(palette);
+// The palette (hex strings; `tint`: how far the plane's colour goes from the paper where the
+// network is sure, `tint_dark` on a dark paper) in the page's theme (`themeOf`), with what is
+// mixed from them, rebuilt only when either changes. With a theme, text is the theme's text
+// colour, the paper its background and each grey the text laid over the paper at its share
+// (palette.py THEME_SHARES); without one, the palette's own greys on white.
+function usePalette(palette, theme) {
+  const key = JSON.stringify(palette) + theme;
   if (key === paletteKey) return;
   const orange = rgb(palette.orange), blue = rgb(palette.blue), classes = palette.classes.map(rgb);
+  let ink = rgb(palette.ink), paper = rgb(palette.paper || "#ffffff"), greys = {};
+  if (theme && palette.shares) {
+    [ink, paper] = theme.split("|").map(parsed);
+    greys = Object.fromEntries(Object.entries(palette.shares).map(([name, share]) => [name, css(mix(paper, ink, share))]));
+    greys.ink = greys.dark = css(ink);
+  }
+  const black = (colour) => (theme && colour === palette.black ? css(ink) : colour);  // black on a dark page is the text
+  const tint = luminance(paper) < luminance(ink) ? palette.tint_dark ?? palette.tint : palette.tint;
   C = {
-    ...palette, orangeRGB: orange, blueRGB: blue, classRGB: classes,
-    lut: diverging(orange, blue, palette.tint), pointLut: diverging(orange, blue, 1),
-    classLuts: classes.map((colour) => ramp(colour, palette.tint)),  // by the margin over the runner-up
+    ...palette, ...greys, paper: css(paper), series: palette.series.map(black),
+    orangeRGB: orange, blueRGB: blue, classRGB: classes,
+    lut: diverging(paper, orange, blue, tint), pointLut: diverging(paper, orange, blue, 1),
+    classLuts: classes.map((colour) => ramp(paper, colour, tint)),  // by the margin over the runner-up
   };
   paletteKey = key;
 }
@@ -447,8 +490,9 @@ function chartBox(w, h) {
   return { l: 58 * S, r: w - 12 * S, t: 30 * S, b: h - 38 * S };
 }
 
-// A line chart with labelled axes. series: [{y: [...], color, label, dash}], shared xs.
-function lineChart(canvas, T, { title, xs, series, xLabel, yLabel, log = false, yFixed = null }) {
+// A line chart with labelled axes. series: [{y: [...], color, label, dash}], shared xs; `stop`
+// (optional): an early stop to mark (see stopMarks).
+function lineChart(canvas, T, { title, xs, series, xLabel, yLabel, log = false, yFixed = null, stop = null }) {
   const [ctx, w, h] = fit(canvas);
   const box = chartBox(w, h);
   text(ctx, title, box.l, 18 * S, { size: 15, weight: "600", max: box.r - box.l });
@@ -516,6 +560,7 @@ function lineChart(canvas, T, { title, xs, series, xLabel, yLabel, log = false, 
   }
   ctx.restore();
   ctx.setLineDash([]);
+  if (stop) stopMarks(ctx, box, stop, { xs, series, X, Y, ok: (v) => v !== null && isFinite(v) && (!log || v > 0) });
   rows.forEach((row, r) => {
     let lx = box.r;
     for (const { s, width } of row) {
@@ -526,6 +571,37 @@ function lineChart(canvas, T, { title, xs, series, xLabel, yLabel, log = false, 
       text(ctx, s.label, lx + 24 * S, y + 4 * S, { size: 12 });
     }
   });
+}
+
+// An early stop on a line chart: a dashed line at the step where the run stopped, labelled
+// (`stop.label`), and, if `stop.ring` names a series (the test loss), a ring on it at the step
+// where it was lowest (`stop.best`: the weights kept), at the nearest step the curve still has.
+// The label sits beside the line, on its roomier side, at the top or bottom, away from the
+// curves' last values.
+function stopMarks(ctx, box, stop, { xs, series, X, Y, ok }) {
+  const x = X(stop.step);
+  if (!(x >= box.l - 1 && x <= box.r + 1)) return;
+  ctx.strokeStyle = C.muted; ctx.lineWidth = 1.5 * S; ctx.setLineDash([5 * S, 4 * S]);
+  ctx.beginPath(); ctx.moveTo(x, box.t); ctx.lineTo(x, box.b); ctx.stroke(); ctx.setLineDash([]);
+  const ring = stop.ring === undefined ? null : series[stop.ring];
+  if (ring && xs.length && Number.isFinite(stop.best)) {
+    let i = 0;
+    xs.forEach((step, k) => { if (Math.abs(step - stop.best) < Math.abs(xs[i] - stop.best)) i = k; });
+    if (ok(ring.y[i])) {
+      ctx.strokeStyle = C.ink; ctx.lineWidth = 2 * S;
+      ctx.beginPath(); ctx.arc(X(xs[i]), Y(ring.y[i]), 7 * S, 0, 2 * Math.PI); ctx.stroke();
+    }
+  }
+  const last = series.map((s) => s.y[s.y.length - 1]).filter(ok);
+  const high = last.length && last.reduce((sum, v) => sum + Y(v), 0) / last.length < (box.t + box.b) / 2;
+  const left = x - box.l > box.r - x, pad = 4 * S;
+  ctx.font = `${12 * S}px ${FONT}`;
+  const width = Math.min(ctx.measureText(stop.label).width, (left ? x - box.l : box.r - x) - 2 * pad);
+  if (width <= 0) return;
+  const tx = left ? x - pad - width : x + pad, ty = high ? box.b - 8 * S : box.t + 14 * S;
+  ctx.fillStyle = C.paper; ctx.globalAlpha = 0.85;  // keeps the label readable over a curve
+  ctx.fillRect(tx - 2 * S, ty - 11 * S, width + 4 * S, 15 * S); ctx.globalAlpha = 1;
+  text(ctx, stop.label, tx, ty, { size: 12, color: C.muted, max: width });
 }
 
 function barChart(canvas, T, { title, values, labels, yLabel }) {
@@ -590,7 +666,7 @@ function gridImage(levels, res, slot = "boundary", lut = C.lut) {
 }
 
 // More than two classes: each cell in its most likely class's colour, paler the smaller that
-// class's lead over the runner-up. With `only` set, the other classes' cells stay white.
+// class's lead over the runner-up. With `only` set, the other classes' cells stay the paper colour.
 function classImage(classes, margins, res, slot = "boundary", only = -1) {
   const pooled = pooledImage(res, slot), data = pooled.image.data;
   for (let row = 0; row < res; row++) {
@@ -668,8 +744,8 @@ function drawBoundary(canvas, p, image) {
   const colour = task === "regression"
     ? (targets, i) => { const v = valueLevel(targets[i], plane.range) * 3; return [C.pointLut[v], C.pointLut[v + 1], C.pointLut[v + 2]]; }
     : (targets, i) => C.classRGB[targets[i] % C.classRGB.length];
-  // Regression targets run through white (a target of 0), so their points are always filled
-  // and rimmed in grey: light for training points, dark for test points.
+  // Regression targets run through the paper colour (a target of 0), so their points are always
+  // filled and rimmed in grey: light for training points, dark for test points.
   const regression = task === "regression";
   const drawPoints = (xy, targets, test) => {
     for (let i = 0; i < targets.length; i++) {
@@ -679,11 +755,11 @@ function drawBoundary(canvas, p, image) {
         ctx.fillStyle = `rgb(${c})`; ctx.fill();
         ctx.lineWidth = (test ? 1.3 : 0.9) * S; ctx.strokeStyle = test ? C.node : C.light_rim; ctx.stroke();
       } else if (test) {
-        ctx.fillStyle = "white"; ctx.fill();
+        ctx.fillStyle = C.paper; ctx.fill();
         ctx.lineWidth = 2.5 * S; ctx.strokeStyle = `rgb(${c})`; ctx.stroke();
       } else {
         ctx.fillStyle = `rgb(${c})`; ctx.fill();
-        ctx.lineWidth = 1.2 * S; ctx.strokeStyle = "white"; ctx.stroke();
+        ctx.lineWidth = 1.2 * S; ctx.strokeStyle = C.paper; ctx.stroke();
       }
     }
   };
@@ -764,7 +840,7 @@ function drawNetwork(canvas, p, outputImages) {
       const x = colX(l), y = rowY(i, sizes[l]);
       if (l === 0) {
         ctx.fillStyle = C.node; ctx.beginPath(); ctx.arc(x, y, radius, 0, 2 * Math.PI); ctx.fill();
-        if (inside) text(ctx, inputs[i], x, y, { size: 13, color: "white", align: "center", base: "middle", weight: "600" });
+        if (inside) text(ctx, inputs[i], x, y, { size: 13, color: C.paper, align: "center", base: "middle", weight: "600" });
         else text(ctx, inputs[i], x - radius - 4 * S, y, { size: 13, align: "right", base: "middle", weight: "600", max: x - radius - 6 * S });
         continue;
       }
@@ -817,7 +893,7 @@ function stateOf(parentElement) {
   if (!state) {
     state = {
       root: parentElement, seen: "", view: null, run: null, showTest: true, points: null, curves: null,
-      waiting: [], shown: null, raf: 0, offsets: [], waits: [], interval: 1,
+      waiting: [], shown: null, painted: null, theme: "", raf: 0, offsets: [], waits: [], interval: 1,
     };
     STATES.set(parentElement, state);
   }
@@ -880,7 +956,7 @@ function playhead(state, now) {
 function receive(state, m, now) {
   if (m.text) state.view = lastView = { text: m.text, scale: m.scale, palette: m.palette };
   if (m.run !== state.run) {
-    Object.assign(state, { run: m.run, points: null, curves: null, waiting: [], shown: null });
+    Object.assign(state, { run: m.run, points: null, curves: null, waiting: [], shown: null, painted: null });
   }
   if (m.points) {
     const { train_x, train_y, test_x, test_y } = m.blobs;
@@ -924,9 +1000,10 @@ function paint(state, { m, index, t }) {
   const started = performance.now();
   const q = (sel) => state.root.querySelector(sel);
   const snap = m.snapshots[index], T = view.text, task = m.task, regression = task === "regression";
-  S = view.scale || 1;
-  usePalette(view.palette);
   const root = q(".live");
+  S = view.scale || 1;
+  state.theme = themeOf(root);  // read before this paint changes the page, when its style is up to date and cheap to read
+  usePalette(view.palette, state.theme);
   if (root.style.getPropertyValue("--scale") !== String(S)) root.style.setProperty("--scale", String(S));
   root.classList.toggle("regression", regression);
   q(".status").innerHTML = statusHTML(snap, T, task);
@@ -952,15 +1029,18 @@ function paint(state, { m, index, t }) {
   const upTo = (series) => (series.length === shown ? series : series.slice(0, shown));
   const xs = upTo(c.x);
   const lossAxis = regression ? (c.log ? T.squared_error_axis_log : T.squared_error_axis) : (c.log ? T.loss_axis_log : T.loss_axis);
+  // An early stop (header `stop`: null, or absent from older servers), once the curves reach it.
+  const stop = m.stop && m.stop.step <= snap.step
+    ? { step: m.stop.step, best: m.stop.best_step, label: T.early_stop || "early stop" } : null;
   label(q("canvas.loss"), T.aria_loss);
   lineChart(q("canvas.loss"), T, {
-    title: T.loss, xs, xLabel: T.steps_axis, yLabel: lossAxis, log: c.log,
+    title: T.loss, xs, xLabel: T.steps_axis, yLabel: lossAxis, log: c.log, stop: stop && { ...stop, ring: 1 },
     series: [{ y: upTo(c.train_loss), color: C.train, label: T.train }, { y: upTo(c.test_loss), color: C.test, label: T.test, dash: [7, 4] }],
   });
   if (!regression) {  // a regression has no accuracy: its canvas is hidden (live_view.css)
     label(q("canvas.accuracy"), T.aria_accuracy);
     lineChart(q("canvas.accuracy"), T, {
-      title: T.accuracy, xs, xLabel: T.steps_axis, yLabel: T.accuracy_axis, yFixed: [0, 1],
+      title: T.accuracy, xs, xLabel: T.steps_axis, yLabel: T.accuracy_axis, yFixed: [0, 1], stop,
       series: [{ y: upTo(c.train_acc), color: C.train, label: T.train }, { y: upTo(c.test_acc), color: C.test, label: T.test, dash: [7, 4] }],
     });
   }
@@ -975,6 +1055,7 @@ function paint(state, { m, index, t }) {
   label(q("canvas.network"), T.aria_network);
   drawNetwork(q("canvas.network"), p, outputs);
   state.shown = { t, step: snap.step };
+  state.painted = { m, index, t };
   // Counters read by bench/ui_fps.py and the browser tests: frames painted, the step and the
   // server time of the snapshot shown (its lag: Date.now() / 1000 - __playgroundShownT).
   window.__playgroundStep = snap.step;
@@ -990,7 +1071,10 @@ export default function ({ data: payload, parentElement }) {
   const state = stateOf(parentElement);
   const m = messageOf(...unpack(payload));
   const id = `${m.run} ${m.now}`;
-  if (id === state.seen) return;  // the same message again: nothing new
+  if (id === state.seen) {  // the same message again: nothing new, unless the theme changed (Streamlit calls again then)
+    if (state.painted && !state.raf && themeOf(parentElement.querySelector(".live")) !== state.theme) paint(state, state.painted);
+    return;
+  }
   state.seen = id;
   receive(state, m, clock());
   if (!m.playing) {  // Pause, Step, Reset, a setting changed while paused: the newest snapshot, at once

@@ -19,8 +19,9 @@ from engine.core.loop import train
 from engine.core.models import ACTIVATIONS, INITS
 from engine.core.optimizers import OPTIMIZERS
 from engine.core.probes import decision_grid, grad_norms, layer_names
+from engine.core.trainer import Trainer
 from engine.course.links import SEEDS, CompareLink
-from engine.experiments.compare import ALIGNS, Comparison, snapshot_epochs
+from engine.experiments.compare import ALIGNS, Comparison, epochs_after, snapshot_epochs
 from playground import controls, figures, labels, lesson_panel, scheduler, urls, viewer
 from playground.i18n import t
 from playground.problems import say
@@ -40,6 +41,7 @@ VARIATIONS: dict[str, list[str]] = {
     "init": list(INITS),
     "dropout": ["0", "0.2", "0.5"],
     "weight_decay": ["0", "0.001", "0.01", "0.1"],
+    "early_stopping": ["0", "10", "20", "50"],
     "standardize": ["0", "1"],
     "input_scale": ["1", "10", "100"],
     "dataset": list(DATASETS),
@@ -62,13 +64,21 @@ class CompareState:
     built_from: CompareLink | None = None  # the settings `comparison` was built from
     playing: bool = False
     job: Job | None = None  # lock-steps a button asked for ("+1 epoch"), trained by the ticks
-    job_diverged: tuple[bool, ...] = ()  # which runs had diverged when the job was asked for
+    job_finished: tuple[bool, ...] = ()  # which runs were finished (diverged, stopped early) when the job was asked for
     pace: scheduler.Pace = field(default_factory=lambda: scheduler.Pace(TICK_SECONDS))  # how often it ticks while playing
     values_field: str | None = None  # the setting the values widget currently offers values of
 
 
-def _diverged(comparison: Comparison) -> tuple[bool, ...]:
-    return tuple(run.diverged for run in comparison.runs)
+def _finished(comparison: Comparison) -> tuple[bool, ...]:
+    return tuple(run.finished for run in comparison.runs)
+
+
+def _early_stop(run: Trainer, by_epochs: bool) -> figures.EarlyStop | None:
+    """Where early stopping ended `run`, in the loss chart's units (None if it did not)."""
+    if run.stopped_at is None or run.best is None:
+        return None
+    x = (lambda step: epochs_after(run, step)) if by_epochs else float
+    return figures.EarlyStop(x(run.stopped_at), x(run.best.step), run.best.test_loss)
 
 
 def _state() -> CompareState | None:
@@ -157,6 +167,8 @@ def _shown(comparison: Comparison, run_labels: list[str], show_test: bool, log_l
             accuracy = run.history.test_acc[-1] if run.history.steps else math.nan
             if run.diverged:
                 title = t("compare.boundary_diverged", run=label)
+            elif run.stopped_early:
+                title = t("compare.boundary_stopped", run=label, step=run.stopped_at, accuracy=accuracy)
             elif run.task == "regression":  # no accuracy for a value: its test error instead
                 title = t("compare.boundary_title_loss", run=label, loss=run.history.test_loss[-1])
             else:
@@ -166,7 +178,7 @@ def _shown(comparison: Comparison, run_labels: list[str], show_test: bool, log_l
                             width="stretch", key=f"compare.boundary.{i}")
     st.plotly_chart(figures.overlay_loss_figure(run_labels, [run.history for run in runs], log_loss,
                                                 [snapshot_epochs(run) for run in runs] if by_epochs else None,
-                                                view=viewer.current()),
+                                                [_early_stop(run, by_epochs) for run in runs], view=viewer.current()),
                     width="stretch", key="compare.loss")
     if comparison.seed_runs:
         seed_runs = comparison.seed_runs
@@ -186,7 +198,8 @@ def _shown(comparison: Comparison, run_labels: list[str], show_test: bool, log_l
         [{t("compare.column.run"): label, t("compare.column.step"): run.step, t("compare.column.epoch"): round(run.epoch, 2),
           t("compare.column.train_loss"): run.history.train_loss[-1], t("compare.column.test_loss"): run.history.test_loss[-1],
           t("compare.column.train_acc"): run.history.train_acc[-1], t("compare.column.test_acc"): run.history.test_acc[-1],
-          t("compare.column.diverged"): run.diverged} for run, label in zip(runs, run_labels)],
+          t("compare.column.diverged"): run.diverged, t("compare.column.stopped_at"): run.stopped_at}
+         for run, label in zip(runs, run_labels)],
         hide_index=True, width="stretch")
 
 
@@ -260,7 +273,7 @@ def page() -> None:
         kept.playing, kept.job = False, None
         if epochs:
             kept.job = Job(comparison.steps_for_epochs(epochs))
-            kept.job_diverged = _diverged(comparison)
+            kept.job_finished = _finished(comparison)
         else:
             train(comparison, 1)
 
@@ -286,14 +299,14 @@ def page() -> None:
         if kept.playing or kept.job is not None:
             scheduler.ACTIVITY.tick(kept)
         if kept.job is not None:
-            # Lock-steps are the leader's: if a run diverges the leader may change, and the count with it.
-            if kept.job.run(comparison, TRAIN_SECONDS_PER_TICK) or _diverged(comparison) != kept.job_diverged:
+            # Lock-steps are the leader's: if a run finishes the leader may change, and the count with it.
+            if kept.job.run(comparison, TRAIN_SECONDS_PER_TICK) or _finished(comparison) != kept.job_finished:
                 kept.job = None
                 st.rerun()  # done: the buttons show Play again
             st.progress(kept.job.fraction, text=t("compare.job_progress", done=kept.job.done, total=kept.job.total))
         elif kept.playing:
             train(comparison, MAX_STEPS_PER_TICK, cpu_budget(TRAIN_SECONDS_PER_TICK))
-            if comparison.diverged:
+            if comparison.finished:
                 kept.playing = False
                 st.rerun()
         st.caption(t("compare.progress_epochs", epoch=comparison.epoch) if by_epochs

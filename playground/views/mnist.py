@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from engine.core.config import MAX_SEED, ConfigError, RunConfig, format_value, parse_value
+from engine.core.config import MAX_ONE_CYCLE_EPOCHS, MAX_PATIENCE, MAX_SEED, ConfigError, RunConfig, format_value, parse_value
 from engine.core.cost import check_click, max_epochs
 from engine.core.datasets import normalise, unnormalise
 from engine.core.digits import to_mnist
@@ -23,7 +23,7 @@ from engine.core.optimizers import OPTIMIZERS
 from engine.core.probes import class_probabilities, feature_maps, grad_norms, layer_names
 from engine.course.links import MAX_EPOCHS, MnistLink
 from engine.course.presets import MNIST_PRESETS
-from playground import figures, labels, lesson_panel, urls, viewer
+from playground import controls, figures, labels, lesson_panel, urls, viewer
 from playground.components.draw_digit import draw_digit
 from playground.i18n import t
 from playground.problems import say
@@ -45,8 +45,9 @@ MAX_DROPOUT_SHOWN = 0.8
 DEFAULT_PRESET = "cnn_quick"
 CLASS_TRAIN_SIZE = 10_000  # presets train on fewer images than their own 60,000, to keep the lab quick in class
 TEXT_FIELDS = ("conv_channels", "hidden_sizes")  # typed as "8,16"
-FIELDS = ("model", "conv_channels", "convs_per_block", "kernel_size", "padding", "hidden_sizes", "activation",
-          "dropout", "train_size", "optimizer", "learning_rate", "batch_size", "seed")
+FIELDS = ("model", "conv_channels", "convs_per_block", "kernel_size", "padding", "batch_norm", "hidden_sizes",
+          "activation", "dropout", "train_size", "optimizer", "learning_rate", "one_cycle", "batch_size", "early_stopping",
+          "seed")
 
 
 def _key(field: str) -> str:
@@ -121,6 +122,7 @@ def _sidebar() -> MnistLink | None:
                      format_func=lambda k: f"{k}x{k}")
             st.radio(labels.FIELDS["padding"], ["same", "valid"], key=_key("padding"), horizontal=True,
                      help=t("mnist.padding_help"))
+            st.toggle(labels.FIELDS["batch_norm"], key=_key("batch_norm"), help=t("mnist.batch_norm_help"))
         if model != "softmax":
             st.text_input(t("mnist.hidden_sizes"), key=_key("hidden_sizes"), help=t("mnist.hidden_sizes_help"))
             st.selectbox(labels.FIELDS["activation"], list(ACTIVATIONS), key=_key("activation"),
@@ -135,7 +137,11 @@ def _sidebar() -> MnistLink | None:
                      help=t("mnist.optimizer_help"))
         st.select_slider(labels.FIELDS["learning_rate"], _with_current(LEARNING_RATES, "learning_rate"),
                          key=_key("learning_rate"), format_func="{:g}".format)
+        st.number_input(labels.FIELDS["one_cycle"], 0, MAX_ONE_CYCLE_EPOCHS, key=_key("one_cycle"),
+                        help=t("mnist.one_cycle_help"))
         st.select_slider(labels.FIELDS["batch_size"], _with_current(BATCH_SIZES, "batch_size"), key=_key("batch_size"))
+        st.number_input(labels.FIELDS["early_stopping"], 0, MAX_PATIENCE, key=_key("early_stopping"),
+                        help=t("controls.early_stopping_help"))
         st.number_input(labels.FIELDS["seed"], 0, MAX_SEED, key=_key("seed"))
     try:
         values = {name: parse_value(name, state[_key(name)]) for name in FIELDS}
@@ -194,8 +200,10 @@ def _progress(session: MnistSession) -> None:
 def _curves(session: MnistSession) -> None:
     trainer, h = session.trainer, session.trainer.history
     left, right = st.columns(2)
+    stop = (figures.EarlyStop(trainer.epoch, trainer.best.epoch, trainer.best.test_loss)
+            if trainer.stopped_early and trainer.best is not None else None)
     left.plotly_chart(figures.loss_figure(h.batch_loss.steps(), h.batch_loss.values(), trainer.steps_per_epoch, h.epochs,
-                                          h.test_loss, view=viewer.current()),
+                                          h.test_loss, stop, view=viewer.current()),
                       width="stretch", key="mnist.loss")
     right.plotly_chart(figures.accuracy_figure(h.epochs, h.train_acc, h.test_acc, view=viewer.current()), width="stretch",
                        key="mnist.accuracy")
@@ -289,7 +297,7 @@ def page() -> None:
                                             help=t("mnist.run.epochs_capped", epochs=limit) if limit < MAX_EPOCHS else None))
     train.button(t("mnist.run.train_one") if epochs_wanted == 1 else t("mnist.run.train_many", epochs=epochs_wanted),
                  key="mnist.train", type="primary", icon=":material/play_arrow:",
-                 disabled=session.busy or session.trainer.diverged, width="stretch",
+                 disabled=session.busy or session.trainer.finished, width="stretch",
                  on_click=lambda: session.start(epochs_wanted))
     stop.button(t("mnist.run.stop"), key="mnist.stop", icon=":material/stop:", disabled=not session.training,
                 width="stretch", on_click=session.stop)
@@ -297,6 +305,8 @@ def page() -> None:
                  on_click=lambda: (session.close(), st.session_state.pop(STATE, None)))
     if session.trainer.diverged:
         st.error(t("mnist.run.diverged", message=say(session.trainer.problem)))
+    elif session.trainer.stopped_early:
+        st.info(controls.stopped_early(session.trainer, epochs=True), icon=":material/front_hand:")
 
     waiting = session.busy and session.queue.place(session)[0] > 0
 

@@ -48,10 +48,10 @@ def _toolbar(session: RunSession) -> tuple[str, bool, bool]:
                     on_click=session.pause, shortcut=controls.PLAY_KEY)
     else:
         play.button(t("playground.play"), key="play", icon=":material/play_arrow:", type="primary", width="stretch",
-                    on_click=session.play, disabled=session.trainer.diverged, shortcut=controls.PLAY_KEY)
-    step.button(t("playground.step"), key="step", width="stretch", on_click=session.step, disabled=session.trainer.diverged,
+                    on_click=session.play, disabled=session.trainer.finished, shortcut=controls.PLAY_KEY)
+    step.button(t("playground.step"), key="step", width="stretch", on_click=session.step, disabled=session.trainer.finished,
                 help=t("playground.step_help"), shortcut=controls.STEP_KEY)
-    epoch.button(t("playground.epoch"), key="epoch", width="stretch", disabled=session.trainer.diverged,
+    epoch.button(t("playground.epoch"), key="epoch", width="stretch", disabled=session.trainer.finished,
                  on_click=lambda: session.step(session.trainer.steps_per_epoch), help=t("playground.epoch_help"))
     reset.button(t("playground.reset"), key="reset", icon=":material/restart_alt:", width="stretch", on_click=session.reset,
                  help=t("playground.reset_help"))
@@ -85,6 +85,8 @@ def page() -> None:
     speed, show_test, log_loss = _toolbar(session)
     if session.trainer.diverged:
         st.error(t("playground.diverged", message=say(session.trainer.problem)))
+    elif session.trainer.stopped_early:
+        st.info(controls.stopped_early(session.trainer), icon=":material/front_hand:")
     elif session.notice and not viewer.presenting():
         st.info(session.notice)
 
@@ -102,7 +104,7 @@ def page() -> None:
         started = time.thread_time()
         if session.busy:
             session.tick(speed)
-            if session.trainer.diverged or not session.busy:  # diverged, or a button's epoch is done
+            if session.trainer.finished or not session.busy:  # diverged, stopped early, or a button's epoch is done
                 session.pause()
                 st.rerun()
             if session.interval() != interval and time.monotonic() - st.session_state.get(PACED, 0) > REPACE_SECONDS:

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from playground import classroom
-from playground.views.playground import STALL_SECONDS
+from playground.views.playground import STALL_SECONDS, STATE
 from tests.app.frames_util import unpack
 
 
@@ -177,3 +177,25 @@ def test_with_the_shared_trainer_an_epoch_button_trains_exactly_an_epoch(open_sh
     wait_for_step(at, 9)
     at.run()
     assert newest(at)["step"] == 10 and not shown(at)["playing"]
+
+
+OVERFITS = {"dataset": "circle", "n_points": "40", "noise": "0.5", "hidden_sizes": "32,32"}  # 20 noisy training points
+
+
+def test_early_stopping_from_the_sidebar_stops_the_run_says_where_and_marks_the_curves(open_2d):
+    at = open_2d(OVERFITS)
+    at.number_input(key="cfg.early_stopping").set_value(20).run()
+    assert at.query_params["early_stopping"] == "20"  # the link carries it
+    for _ in range(100):  # an epoch is 2 steps: train until the run stops itself
+        if at.button(key="epoch").disabled:
+            break
+        click(at, "epoch")
+    trainer = at.session_state[STATE].trainer
+    stop = shown(at)["stop"]
+    assert stop is not None and stop["step"] - stop["best_step"] >= 40  # 20 epochs of 2 steps
+    assert at.button(key="play").disabled and at.button(key="step").disabled
+    (note,) = [info.value for info in at.info if "Early stopping" in info.value]
+    assert f"stopped at step {stop['step']}" in note and f"at step {stop['best_step']}" in note
+    assert trainer.stopped_at == stop["step"] and trainer.step == stop["step"]
+    click(at, "reset")
+    assert shown(at)["stop"] is None and not at.button(key="play").disabled

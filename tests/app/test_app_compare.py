@@ -209,3 +209,24 @@ def test_a_heavy_epoch_trains_across_ticks_to_its_end_and_pause_stops_it(open_co
     assert kept.job is None and stopped < 2 * total
     at.run()
     assert comparison(at).step == stopped
+
+
+def test_early_stopping_against_none_stops_one_run_and_marks_it_on_the_loss_chart(open_compare):
+    at = open_compare({"dataset": "circle", "n_points": "40", "noise": "0.5", "hidden_sizes": "32,32",
+                       "vary": "early_stopping", "values": "0|20"})
+    for _ in range(40):  # each Epoch: one more pass (2 lock-steps), trained over the ticks
+        at.button(key="compare.epoch").click().run()
+        for _ in range(20):
+            if at.session_state["compare.state"].job is None:
+                break
+            at.run()
+    kept, stopped = comparison(at).runs
+    assert stopped.stopped_early and not kept.finished and kept.step > stopped.stopped_at
+    figure = chart(at, "compare.loss")
+    (line,) = [shape for shape in figure["layout"]["shapes"] if shape["type"] == "line"]
+    assert line["x0"] == line["x1"] == stopped.stopped_at
+    assert any(a["text"] == "Early stopping (epochs) = 20: early stop" for a in figure["layout"]["annotations"])
+    (ring,) = [trace for trace in figure["data"] if trace.get("marker", {}).get("symbol") == "circle-open"]
+    assert ring["x"] == [stopped.best.step] and ring["y"] == [stopped.best.test_loss]
+    assert chart(at, "compare.boundary.1")["layout"]["title"]["text"].startswith(
+        f"Early stopping (epochs) = 20: stopped at step {stopped.stopped_at}")

@@ -1,5 +1,6 @@
 """The MNIST lab, driven by Streamlit's AppTest (no browser)."""
 
+import json
 import re
 
 import numpy as np
@@ -210,7 +211,7 @@ def test_settings_survive_a_visit_to_another_page(open_lab):
 
 def test_changing_the_optimizer_takes_its_default_learning_rate(open_lab):
     at = open_lab()
-    assert session(at).config.learning_rate == 2e-3  # the preset's own
+    assert session(at).config.learning_rate == MNIST_PRESETS["cnn_quick"].config.learning_rate  # the preset's own
     for name in ("sgd", "momentum", "adam"):
         at.selectbox(key="mnist.optimizer").set_value(name).run()
         assert at.select_slider(key="mnist.learning_rate").value == OPTIMIZERS[name].image_lr  # images' own, not 2D's
@@ -270,3 +271,21 @@ def test_an_empty_accuracy_chart_has_the_axes_of_an_accuracy():
     layout = figures.accuracy_figure([], [], [], view=Viewer()).layout
     assert tuple(layout.yaxis.range) == (0, 1) and tuple(layout.xaxis.range) == (0, 1)
     assert figures.accuracy_figure([1.0], [0.9], [0.95], view=Viewer()).layout.yaxis.range is None
+
+
+def test_early_stopping_ends_training_says_after_which_epoch_and_marks_the_loss_chart(open_lab):
+    # A small MLP on 1,000 images overfits within a few epochs: its test loss turns up and training stops.
+    at = open_lab(model="mlp", hidden_sizes="64", train_size=1_000, early_stopping=1, epochs=20, learning_rate=0.01,
+                  one_cycle=0, dropout=0.0)
+    assert page_query(at)["early_stopping"] == "1"
+    train_to_the_end(at)
+    trainer = session(at).trainer
+    assert trainer.stopped_early and trainer.epoch < 20 and trainer.epoch - trainer.best.epoch == 1
+    (note,) = [info.value for info in at.info if "Early stopping" in info.value]
+    assert f"after epoch {trainer.epoch:.0f}" in note and f"after epoch {trainer.best.epoch:.0f}" in note
+    assert at.button(key="mnist.train").disabled
+    figure = json.loads(next(c for c in at.get("plotly_chart") if c.key == "mnist.loss").proto.spec)
+    (line,) = figure["layout"]["shapes"]
+    assert line["x0"] == trainer.epoch
+    (ring,) = [trace for trace in figure["data"] if trace.get("marker", {}).get("symbol") == "circle-open"]
+    assert ring["x"] == [trainer.best.epoch]

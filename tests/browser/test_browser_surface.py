@@ -14,7 +14,6 @@ import dataclasses
 import math
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,23 +33,8 @@ from playground.components.live_frame import (
     live_message,
     snapshot,
 )
-from playground.components.live_view import _HTML
+from tests.browser.live_harness import open_harness
 
-ROOT = Path(__file__).resolve().parents[2]
-COMPONENT = ROOT / "playground" / "components"
-SCRIPT = ROOT / "playground" / "static" / "live_view.js"
-ORIGIN = "http://live-view.test"  # served by the page's own route handler, never the network
-# The harness: the live view's HTML and CSS in a shadow root, as Streamlit mounts them, and the
-# module's exports on `window.live`.
-PAGE = f"""<!doctype html><meta charset="utf-8"><body style="margin:0;width:1300px">
-<div id="host"></div>
-<script type="module">
-  import render, {{ surface, thumbnails, planeLevels, erf }} from "./live_view.js";
-  const root = document.getElementById("host").attachShadow({{ mode: "open" }});
-  root.innerHTML = `<style>${{await (await fetch("./live_view.css")).text()}}</style>{_HTML}`;
-  const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  window.live = {{ render, surface, thumbnails, planeLevels, erf, root, bytes }};
-</script>"""
 # Every painted step, with when it was painted (this clock, s) and its snapshot's server time.
 RECORD_PAINTS = """() => {
   window.painted = [];
@@ -76,12 +60,7 @@ def page(open_module_tab, errors) -> Iterator[Page]:
     page = open_module_tab(width=1300, height=1400)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    files = {"/": ("text/html", PAGE), "/live_view.js": ("text/javascript", SCRIPT.read_text()),
-             "/live_view.css": ("text/css", (COMPONENT / "live_view.css").read_text())}
-    page.route(f"{ORIGIN}/**", lambda route: route.fulfill(
-        content_type=files[route.request.url.removeprefix(ORIGIN)][0], body=files[route.request.url.removeprefix(ORIGIN)][1]))
-    page.goto(f"{ORIGIN}/")
-    page.wait_for_function("window.live !== undefined", timeout=60_000)  # a bound on a busy machine
+    open_harness(page, ["surface", "thumbnails", "planeLevels", "erf"])
     yield page
     page.close()
 

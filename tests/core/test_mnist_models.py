@@ -63,7 +63,10 @@ def test_image_runs_share_the_dataset_instead_of_copying_it():
 def test_presets_are_valid_image_runs():
     assert {"softmax", "mlp", "cnn_quick", "cnn"} <= set(MNIST_PRESETS)
     assert all(preset.config.images and preset.epochs >= 1 for preset in MNIST_PRESETS.values())
-    assert MNIST_PRESETS["cnn"].config.convs_per_block == 2  # VGG style: conv, conv, pool
+    cnn = MNIST_PRESETS["cnn"].config
+    assert cnn.model == "cnn" and cnn.batch_norm and len(cnn.conv_channels) == 3
+    for preset in MNIST_PRESETS.values():  # a one-cycle schedule spans the epochs the preset trains
+        assert preset.config.one_cycle in (0, preset.epochs)
 
 
 def test_confusion_matrix_rows_are_truths_and_columns_predictions():
@@ -128,3 +131,31 @@ def test_training_leaves_the_shared_mnist_arrays_unchanged_and_read_only():
         trainer.record()
     assert digest() == before
     assert not any(array.flags.writeable for array in _mnist_normalised())
+
+
+def test_batch_norm_normalises_each_convolution_before_its_activation_and_evaluates_on_running_statistics():
+    config = RunConfig(dataset="mnist", model="cnn", conv_channels=(4, 8), batch_norm=True, train_size=200,
+                       activation="relu")
+    trainer = Trainer(config)
+    kinds = [type(layer).__name__ for layer in trainer.model.features]
+    assert kinds == ["Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d"]
+    assert all(conv.bias is None for conv in trainer.model.convs)  # batch norm's shift replaces the bias
+    images = trainer.data.x_test[:8]
+    alone = trainer.network.outputs(images[:1])
+    together = trainer.network.outputs(images)[:1]
+    np.testing.assert_allclose(alone, together, atol=1e-6)  # evaluation: one image's answer does not depend on the batch
+    train(trainer, 3, snapshots=Snapshots(every=None, at_end=False))
+    norm = trainer.model.features[1]
+    assert int(norm.num_batches_tracked) == 3 and trainer.model.training
+    stages = [name for name, _ in feature_maps(trainer.model, images[0])]
+    assert stages == ["conv 1", "pool 1", "conv 2", "pool 2"]
+
+
+def test_channels_last_computes_what_the_usual_layout_does():
+    config = RunConfig(dataset="mnist", model="cnn", conv_channels=(4, 8), train_size=100, activation="relu")
+    model = build_model(config, (1, 28, 28), 10)
+    assert model.convs[0].weight.is_contiguous(memory_format=torch.channels_last)
+    usual = ConvNet(28, (4, 8), config.hidden_sizes, 10)
+    usual.load_state_dict({name: value.contiguous() for name, value in model.state_dict().items()})
+    images = torch.randn(5, 1, 28, 28)
+    torch.testing.assert_close(model(images), usual(images), atol=1e-5, rtol=1e-4)

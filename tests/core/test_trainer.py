@@ -162,3 +162,26 @@ def test_input_features_change_the_network_but_not_the_data():
     np.testing.assert_array_equal(plain.data.x_train, squared.data.x_train)
     assert plain.n_inputs == 2 and squared.n_inputs == 4
     assert not squared.apply_live(squared.config.replace(features=("x1", "x2")))  # a new input layer: start again
+
+
+OVERFITS = RunConfig(dataset="circle", n_points=40, noise=0.5, hidden_sizes=(32, 32))  # 20 noisy training points
+
+
+def test_early_stopping_ends_the_run_patience_epochs_after_the_lowest_test_loss():
+    trainer = Trainer(OVERFITS.replace(early_stopping=20))
+    taken = train(trainer, 600)
+    best = trainer.best
+    assert trainer.stopped_early and trainer.finished and not trainer.diverged
+    assert best.test_loss == min(trainer.history.test_loss) and best.step == trainer.history.steps[
+        trainer.history.test_loss.index(best.test_loss)]
+    # Stopped at the first snapshot 20 epochs (40 steps) or more after the lowest: snapshots fall every 10 steps.
+    assert trainer.stopped_at == taken == trainer.step and 40 <= trainer.stopped_at - best.step < 50
+    assert train(trainer, 100) == 0  # a finished run trains no further
+    trainer.reset()
+    assert not trainer.stopped_early and trainer.best is None and train(trainer, 5) == 5
+
+
+def test_without_early_stopping_the_same_run_trains_on_and_overfits():
+    trainer = Trainer(OVERFITS)
+    assert train(trainer, 600) == 600 and not trainer.finished and trainer.stopped_at is None
+    assert trainer.history.test_loss[-1] > 2 * trainer.best.test_loss  # what stopping early avoided

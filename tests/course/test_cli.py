@@ -1,13 +1,14 @@
 import contextlib
 import io
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from engine.cli import DEFAULT_2D_EPOCHS, _train_arguments, main, train_parser
+from engine.cli import DEFAULT_2D_EPOCHS, _train_arguments, main, preset_flags, train_parser
 from engine.core.optimizers import OPTIMIZERS
 from engine.core.trainer import Trainer
 from engine.course.presets import MNIST_PRESETS
@@ -41,7 +42,7 @@ def test_train_json_reports_config_steps_final_metrics_and_gradients():
     assert report["steps"] == 1000 and report["diverged"] is False
     assert set(report["final"]) == {"train_loss", "test_loss", "train_acc", "test_acc"}
     assert report["final"]["test_acc"] >= 0.95
-    assert len(report["grad_norms"]) == 3 and report["seconds"] > 0
+    assert len(report["grad_norms"]) == 3 and 0 < report["train_seconds"] <= report["seconds"]
 
 
 def test_steps_one_with_no_hidden_layer_shows_gradients_at_initialisation():
@@ -118,7 +119,20 @@ def test_help_lists_the_mnist_presets_as_flags():
     shown = train_parser().format_help()  # what --help prints
     for name, preset in MNIST_PRESETS.items():
         assert f"  {name} " in shown and f"{preset.epochs} epoch" in shown
-    assert "--model softmax --hidden \"\"" in shown and "--channels 16,32 --convs-per-block 2" in shown
+    assert "--model softmax --hidden \"\"" in shown and "--channels 16,32,64 --kernel 3 --batch-norm" in shown
+
+
+@pytest.mark.parametrize("name", list(MNIST_PRESETS))
+def test_the_flags_help_lists_for_a_preset_make_that_preset(name):
+    preset = MNIST_PRESETS[name]
+    _, config, steps, _ = _train_arguments([*shlex.split(preset_flags(preset)), "--epochs", str(preset.epochs)])
+    assert config == preset.config  # the learning rate too, whose default differs on images
+
+
+def test_a_flag_turns_off_what_a_preset_turns_on():
+    _, config, _, _ = _train_arguments(["--preset", "cnn", "--no-batch-norm", "--one-cycle", "0"])
+    assert not config.batch_norm and config.one_cycle == 0
+    assert config == MNIST_PRESETS["cnn"].config.replace(batch_norm=False, one_cycle=0)
 
 
 @pytest.mark.parametrize(("flags", "epochs"), [
@@ -149,3 +163,20 @@ def test_flags_change_a_preset_and_a_new_optimizer_takes_its_own_learning_rate()
 def test_an_unknown_preset_exits_2_naming_the_presets():
     result = run_cli("train", "--preset", "resnet")
     assert result.returncode == 2 and "cnn_quick" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_early_stopping_ends_a_run_and_the_report_says_where():
+    flags = ["train", "--dataset", "circle", "--points", "40", "--noise", "0.5", "--hidden", "32,32", "--epochs", "300"]
+    report = json.loads(run_cli(*flags, "--early-stopping", "20", "--json").stdout.splitlines()[-1])
+    stop = report["early_stop"]
+    assert report["config"]["early_stopping"] == 20 and report["steps"] == stop["step"] < 600
+    assert stop["epoch"] - stop["best_epoch"] == 20  # the CLI measures once an epoch: exactly the patience
+    assert report["final"]["test_loss"] < 1.2 * stop["best_test_loss"]
+    summary = run_cli(*flags, "--early-stopping", "20").stdout
+    assert f"early stopping: stopped at step {stop['step']}" in summary and f"at step {stop['best_step']}" in summary
+    assert json.loads(run_cli(*flags, "--json").stdout.splitlines()[-1])["early_stop"] is None
+
+
+def test_early_stopping_with_many_seeds_exits_2_saying_why():
+    result = run_cli("train", "--seeds", "3", "--early-stopping", "5")
+    assert result.returncode == 2 and "early stopping" in result.stderr and result.stderr.count("\n") == 1

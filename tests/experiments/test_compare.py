@@ -110,3 +110,13 @@ def test_epochs_count_an_epochs_short_last_batch_as_the_trainer_does():
 def test_a_comparison_keeps_together_only_by_steps_or_epochs():
     with pytest.raises(ConfigError, match="align"):
         Comparison(RunConfig(), "activation", ["tanh", "relu"], align="seconds")
+
+
+def test_a_run_stopped_early_and_its_seeds_stay_while_the_others_train_on():
+    comparison = Comparison(RunConfig(dataset="circle", n_points=40, noise=0.5, hidden_sizes=(32, 32)), "early_stopping",
+                            ["0", "20"], n_seeds=2)
+    train(comparison, 300)
+    kept, stopped = comparison.runs
+    assert stopped.stopped_early and not kept.finished and kept.step == 300
+    assert comparison.seed_runs[1].step == stopped.stopped_at < 300 == comparison.seed_runs[0].step
+    assert not comparison.finished and not comparison.diverged
