@@ -145,6 +145,8 @@ def stopped_early(trainer: Trainer, epochs: bool = False) -> str:
     where it stopped and where its test loss was lowest, by step (or by epoch on the MNIST lab)."""
     if not trainer.stopped_early or trainer.best is None:
         return ""
-    return t("controls.stopped_early_epochs" if epochs else "controls.stopped_early", patience=trainer.config.early_stopping,
+    patience = trainer.config.early_stopping
+    return t("controls.stopped_early_epochs" if epochs else "controls.stopped_early",
+             patience=t("controls.epochs_one" if patience == 1 else "controls.epochs_many", n=patience),
              step=trainer.stopped_at, epoch=trainer.epoch, best_step=trainer.best.step, best_epoch=trainer.best.epoch,
              loss=trainer.best.test_loss)

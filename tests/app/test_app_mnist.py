@@ -282,6 +282,7 @@ def test_early_stopping_ends_training_says_after_which_epoch_and_marks_the_loss_
     trainer = session(at).trainer
     assert trainer.stopped_early and trainer.epoch < 20 and trainer.epoch - trainer.best.epoch == 1
     (note,) = [info.value for info in at.info if "Early stopping" in info.value]
+    assert "for 1 epoch, so" in note  # one epoch, not "1 epochs"
     assert f"after epoch {trainer.epoch:.0f}" in note and f"after epoch {trainer.best.epoch:.0f}" in note
     assert at.button(key="mnist.train").disabled
     figure = json.loads(next(c for c in at.get("plotly_chart") if c.key == "mnist.loss").proto.spec)

@@ -192,3 +192,20 @@ def test_a_failing_group_costs_only_its_own_round_and_its_steps_are_counted(room
     monkeypatch.setattr(classroom, "Cohort", failing)
     room.train_round()
     assert good.trainer.step > 0 and bad.trainer.step == 0 and bad.job.done == 0
+
+
+def test_a_run_stopped_early_in_a_cohort_sends_its_last_step_and_the_others_go_on(room):
+    noisy = dict(dataset="circle", n_points=40, noise=0.5, hidden_sizes=(32, 32))
+    stopping = RunSession(RunConfig(**noisy, early_stopping=20), shared=True)
+    going = RunSession(RunConfig(**noisy, seed=1), shared=True)
+    for session in (stopping, going):
+        play(session)
+    for _ in range(60):
+        room.train_round()
+        going.tick("max")
+    trainer = stopping.trainer
+    assert trainer.stopped_early and going.trainer.step > trainer.stopped_at == trainer.step
+    assert stopping.steps_wanted() == 0
+    header = stopping.message(interval=0.2, texts={}, scale=1.0, show_test=True, log_loss=False).header
+    assert header["snapshots"][-1]["step"] == trainer.stopped_at  # the browser sees where it stopped
+    assert header["stop"] == {"step": trainer.stopped_at, "best_step": trainer.best.step}
