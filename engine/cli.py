@@ -33,7 +33,7 @@ from engine.core.metrics import confusion_matrix, per_class_accuracy
 from engine.core.mnist_data import DATA_DIR, MIRRORS, MNIST_FILES, MnistError, download_mnist, one_line, shown
 from engine.core.probes import class_probabilities, grad_norms
 from engine.core.problems import Name, Problem
-from engine.core.trainer import Metrics, Trainer
+from engine.core.trainer import WATCH_EVERY, Metrics, Trainer
 from engine.course.presets import MNIST_PRESETS, Preset
 from engine.experiments.seeds import MAX_SEEDS, SeedsTrainer, spread
 
@@ -128,9 +128,12 @@ def run_train(config: RunConfig, steps: int, progress: bool = False) -> dict[str
     done, training = 0, 0.0
     while done < steps and not trainer.finished:
         # One epoch (or what is left) per call, a snapshot at its end: for images each
-        # snapshot evaluates all 10,000 test images, so none on the way.
+        # snapshot evaluates all 10,000 test images, so none on the way. With early stopping,
+        # 2D points also every 10 steps, as the pages take them: where early stopping looks.
         began = time.perf_counter()
-        done += train(trainer, min(trainer.steps_per_epoch, steps - done), snapshots=Snapshots(every=None, at_end=False))
+        on_the_way = Snapshots(every=WATCH_EVERY if config.early_stopping and not config.images else None,
+                               at_end=False)
+        done += train(trainer, min(trainer.steps_per_epoch, steps - done), snapshots=on_the_way)
         training += time.perf_counter() - began
         trainer.record()
         if progress:

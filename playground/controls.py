@@ -148,5 +148,6 @@ def stopped_early(trainer: Trainer, epochs: bool = False) -> str:
     patience = trainer.config.early_stopping
     return t("controls.stopped_early_epochs" if epochs else "controls.stopped_early",
              patience=t("controls.epochs_one" if patience == 1 else "controls.epochs_many", n=patience),
-             step=trainer.stopped_at, epoch=trainer.epoch, best_step=trainer.best.step, best_epoch=trainer.best.epoch,
+             step=trainer.stopped_at, epoch=round(trainer.epoch, 2), best_step=trainer.best.step,
+             best_epoch=round(trainer.best.epoch, 2),
              loss=trainer.best.test_loss)

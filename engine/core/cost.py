@@ -33,6 +33,9 @@ STEP_FACTOR = 3
 # What one step costs besides its products (Python, the optimizer's update, torch's dispatch:
 # about half a millisecond), in multiply-adds, so a million steps of a tiny network count too.
 STEP_OVERHEAD = 10**7
+# Batch norm's work per value of a convolution's output, as multiply-adds: its statistics, the
+# normalising and the scale and shift (measured: about 20% of a step of the `cnn` preset).
+BATCH_NORM_WORK = 8
 IMAGE_CLASSES = 10
 MNIST_TEST_IMAGES = 10_000
 
@@ -62,7 +65,7 @@ def _conv_work(config: RunConfig) -> tuple[int, int]:
             side = side if config.padding == "same" else side - config.kernel_size + 1
             if side <= 0:
                 return work, 0
-            work += side * side * channels * width * config.kernel_size**2
+            work += side * side * width * (channels * config.kernel_size**2 + (BATCH_NORM_WORK if config.batch_norm else 0))
             channels = width
         side //= 2
     return work, channels * side * side

@@ -83,8 +83,9 @@ def flat_parameters(model: nn.Module) -> np.ndarray:
 
 
 def weight_matrices(model: nn.Module) -> list[Tensor]:
-    """The weight matrix of every layer with one, input layer first (biases excluded)."""
-    return [p for name, p in model.named_parameters() if name.endswith("weight")]
+    """The weight matrix (or kernel) of every weighted layer, input layer first: convolutions and
+    linear layers, one per `layer_names` name (biases and batch norm's scales excluded)."""
+    return [layer.weight for layer in model.modules() if isinstance(layer, (nn.Linear, nn.Conv2d))]
 
 
 def layer_names(model: nn.Module) -> list[str]:

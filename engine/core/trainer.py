@@ -45,6 +45,9 @@ FULL_EVAL_LIMIT = 5_000
 # Multiply-adds per part of a large evaluation (about 50 ms on one core): the parts bound the
 # memory a big CNN's activations take, and a live page evaluates one part per slice of time.
 EVAL_PART_WORK = 10**9
+# Steps between the snapshots early stopping looks at on 2D points (engine.core.loop's EVERY_10,
+# playground.classroom's HISTORY_EVERY: where every page records).
+WATCH_EVERY = 10
 # `upcoming_batches` when every batch has the same size.
 ALIKE_FOREVER = 10**9
 
@@ -63,12 +66,13 @@ def network_inputs(config: RunConfig, x: np.ndarray) -> np.ndarray:
     return x if config.images else input_features(x, config.features)
 
 
-def scheduled_rate(config: RunConfig, step: int, steps_per_epoch: int) -> float:
-    """The learning rate of step `step` (0 = the first) of a run of `config`: its `learning_rate`,
-    or with `one_cycle` set that peak times the one-cycle schedule over `one_cycle` epochs."""
+def scheduled_rate(config: RunConfig, epoch: float) -> float:
+    """The learning rate of a run of `config` `epoch` epochs in (passes over its training set, so a
+    live change of the batch size keeps its place in the cycle): its `learning_rate`, or with
+    `one_cycle` set that peak times the one-cycle schedule over `one_cycle` epochs."""
     if not config.one_cycle:
         return config.learning_rate
-    return config.learning_rate * one_cycle(step / (config.one_cycle * steps_per_epoch))
+    return config.learning_rate * one_cycle(epoch / config.one_cycle)
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,7 @@ class Trainer:
     @property
     def learning_rate(self) -> float:
         """The rate of the next step: the config's, or with a one-cycle schedule its share of that peak."""
-        return scheduled_rate(self.config, self.step, self.steps_per_epoch)
+        return scheduled_rate(self.config, self.epoch)
 
     def train_step(self) -> None:
         """One mini-batch: forward, loss, backward, update."""
@@ -242,12 +246,19 @@ class Trainer:
         """True once the run trains no further: it diverged, or early stopping ended it."""
         return self.diverged or self.stopped_early
 
+    def _watched(self) -> bool:
+        """Whether early stopping looks at this step's snapshot. Only at steps where every way of
+        training the run takes one, so the same settings stop at the same step whoever trains them
+        and however their ticks fall: on 2D points every `WATCH_EVERY` steps (the pages' and the
+        class trainer's grid), on images at each epoch's end (where the lab and the CLI measure)."""
+        return self.step % (self.steps_per_epoch if self.config.images else WATCH_EVERY) == 0
+
     def _watch_test_loss(self, test_loss: float) -> None:
         """Early stopping: keep the lowest test loss, and end the run once `early_stopping`
         epochs have passed without a new low. The untrained network (step 0) does not count, as
         in Keras's EarlyStopping, which first looks after an epoch: on a few noisy points its
         chance-level loss can be the lowest, and the run would stop before it has learnt anything."""
-        if self.step == 0:
+        if self.step == 0 or not self._watched():
             return
         if math.isfinite(test_loss) and (self.best is None or test_loss < self.best.test_loss):
             self.best = Best(test_loss, self.step, self.epoch)

@@ -89,7 +89,7 @@ class Comparison:
         """The steps of the run the others follow (see `_leader`): snapshots fall on its
         multiples of the loop's `Snapshots.every`."""
         leader = self._leader()
-        return (leader or self.runs[0]).step
+        return leader.step if leader is not None else max(run.step for run in self.runs)  # all finished: the furthest
 
     @property
     def epoch(self) -> float:

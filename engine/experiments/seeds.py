@@ -138,7 +138,7 @@ class SeedsTrainer:
         """Every seed one mini-batch (its own), in lock-step: forward, loss, backward, update."""
         if self.config.one_cycle:
             for group in self.optimizer.param_groups:
-                group["lr"] = scheduled_rate(self.config, self.step, self.steps_per_epoch)
+                group["lr"] = scheduled_rate(self.config, self.epoch)
         x, targets = self._next_batch()
         losses = self.head.model_losses(self.forward(x, training=True), targets)
         self.optimizer.zero_grad(set_to_none=True)

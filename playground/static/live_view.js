@@ -51,7 +51,9 @@ const mix = (base, colour, share) => base.map((b, c) => Math.round(b + (colour[c
 // component's host, inherited by the view's elements (--st-text-color, --st-background-color:
 // the theme's, light, dark or custom, never hard-coded here). As "text|background" (each
 // colour as the browser normalises it, "#rrggbb" or "rgba(...)"), or "" outside Streamlit.
-const SWATCH = new OffscreenCanvas(1, 1).getContext("2d");
+// (A plain canvas where OffscreenCanvas is missing, as on Safari before 16.4: the view must still load.)
+const SWATCH = (typeof OffscreenCanvas === "function" ? new OffscreenCanvas(1, 1)
+  : document.createElement("canvas")).getContext("2d");
 function normalised(colour) {
   SWATCH.fillStyle = "#000";
   SWATCH.fillStyle = colour;  // an invalid colour leaves black

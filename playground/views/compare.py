@@ -167,10 +167,11 @@ def _shown(comparison: Comparison, run_labels: list[str], show_test: bool, log_l
             accuracy = run.history.test_acc[-1] if run.history.steps else math.nan
             if run.diverged:
                 title = t("compare.boundary_diverged", run=label)
+            elif run.task == "regression":  # no accuracy for a value: its test error instead
+                title = t("compare.boundary_stopped_loss" if run.stopped_early else "compare.boundary_title_loss",
+                          run=label, step=run.stopped_at, loss=run.history.test_loss[-1])
             elif run.stopped_early:
                 title = t("compare.boundary_stopped", run=label, step=run.stopped_at, accuracy=accuracy)
-            elif run.task == "regression":  # no accuracy for a value: its test error instead
-                title = t("compare.boundary_title_loss", run=label, loss=run.history.test_loss[-1])
             else:
                 title = t("compare.boundary_title", run=label, accuracy=accuracy)
             st.plotly_chart(figures.boundary_figure(decision_grid(run.network, run.data.bounds, 60), run.data, title, show_test,
@@ -299,8 +300,9 @@ def page() -> None:
         if kept.playing or kept.job is not None:
             scheduler.ACTIVITY.tick(kept)
         if kept.job is not None:
-            # Lock-steps are the leader's: if a run finishes the leader may change, and the count with it.
-            if kept.job.run(comparison, TRAIN_SECONDS_PER_TICK) or _finished(comparison) != kept.job_finished:
+            # By epochs, lock-steps are the leader's: if a run finishes the leader may change, and the count with it.
+            leader_may_change = comparison.align == "epochs" and _finished(comparison) != kept.job_finished
+            if kept.job.run(comparison, TRAIN_SECONDS_PER_TICK) or leader_may_change:
                 kept.job = None
                 st.rerun()  # done: the buttons show Play again
             st.progress(kept.job.fraction, text=t("compare.job_progress", done=kept.job.done, total=kept.job.total))

@@ -303,6 +303,9 @@ def page() -> None:
                 width="stretch", on_click=session.stop)
     reset.button(t("mnist.run.reset"), key="mnist.reset", icon=":material/restart_alt:", width="stretch",
                  on_click=lambda: (session.close(), st.session_state.pop(STATE, None)))
+    cycle = session.config.one_cycle
+    if cycle and not session.busy and session.trainer.epoch + epochs_wanted > cycle + 1e-9:
+        st.caption(t("mnist.run.past_cycle", epochs=cycle))  # epochs after the cycle learn almost nothing
     if session.trainer.diverged:
         st.error(t("mnist.run.diverged", message=say(session.trainer.problem)))
     elif session.trainer.stopped_early:

@@ -290,3 +290,11 @@ def test_early_stopping_ends_training_says_after_which_epoch_and_marks_the_loss_
     assert line["x0"] == trainer.epoch
     (ring,) = [trace for trace in figure["data"] if trace.get("marker", {}).get("symbol") == "circle-open"]
     assert ring["x"] == [trainer.best.epoch]
+
+
+def test_training_past_the_one_cycle_schedule_says_those_epochs_learn_little(open_lab):
+    at = open_lab()  # the quick CNN: a one-cycle schedule over its one epoch
+    assert not [c.value for c in at.caption if "schedule ends" in c.value]
+    at.number_input(key="mnist.epochs").set_value(3).run()
+    (note,) = [c.value for c in at.caption if "schedule ends" in c.value]
+    assert "ends after epoch 1:" in note

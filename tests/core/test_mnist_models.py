@@ -11,7 +11,7 @@ from engine.cli import main as cli_main
 from engine.core.loop import Snapshots, train
 from engine.core.metrics import confusion_matrix, mistakes, per_class_accuracy
 from engine.core.models import ConvNet, build_model
-from engine.core.probes import class_probabilities, feature_maps
+from engine.core.probes import class_probabilities, feature_maps, grad_norms, layer_names
 from engine.course.presets import MNIST_PRESETS
 
 IMAGES = torch.zeros(3, 1, 28, 28)
@@ -149,6 +149,8 @@ def test_batch_norm_normalises_each_convolution_before_its_activation_and_evalua
     assert int(norm.num_batches_tracked) == 3 and trainer.model.training
     stages = [name for name, _ in feature_maps(trainer.model, images[0])]
     assert stages == ["conv 1", "pool 1", "conv 2", "pool 2"]
+    # one gradient size per named layer: batch norm's scales are not layers of their own
+    assert len(grad_norms(trainer.model)) == len(layer_names(trainer.model)) == 5  # conv1, conv2, fc1, fc2, out
 
 
 def test_channels_last_computes_what_the_usual_layout_does():

@@ -185,3 +185,23 @@ def test_without_early_stopping_the_same_run_trains_on_and_overfits():
     trainer = Trainer(OVERFITS)
     assert train(trainer, 600) == 600 and not trainer.finished and trainer.stopped_at is None
     assert trainer.history.test_loss[-1] > 2 * trainer.best.test_loss  # what stopping early avoided
+
+
+def test_early_stopping_looks_only_at_the_snapshots_every_way_of_training_takes():
+    """However a page's ticks fall (each ends with a snapshot of its own), the run stops at the same step."""
+    config = OVERFITS.replace(early_stopping=20)
+    whole = Trainer(config)
+    train(whole, 600)
+    ticked, sizes = Trainer(config), iter([3, 7, 1, 12, 5, 9, 2, 4] * 40)
+    while not ticked.finished:
+        train(ticked, next(sizes))  # a snapshot every 10 steps, and one where each tick ends
+    assert ticked.stopped_at == whole.stopped_at and ticked.best == whole.best
+    assert ticked.stopped_at % 10 == 0 and len(ticked.history.steps) > len(whole.history.steps)
+
+
+def test_a_live_batch_size_change_keeps_a_one_cycle_runs_place_in_its_cycle():
+    trainer = Trainer(RunConfig(dataset="moons", hidden_sizes=(8,), learning_rate=0.05, one_cycle=4, batch_size=10))
+    train(trainer, trainer.steps_per_epoch)  # one epoch of four
+    before = trainer.learning_rate
+    assert trainer.apply_live(trainer.config.replace(batch_size=1))
+    assert trainer.learning_rate == before  # the same epoch, so the same rate, though 10x the steps per epoch
