@@ -1034,6 +1034,7 @@ def summarise(run: ClassRun) -> dict[str, Any]:
     if os.environ.get("BENCH_DETAIL"):
         for s, f in sorted(zip(run.students, figures), key=lambda pair: pair[1].steps_per_s):
             print(f"    {f.steps_per_s:7.0f} steps/s {f.snapshots_per_s:5.1f} snaps/s {f.views_per_s:4.1f} views/s "
+                  f"lag max {_fmt(max(f.lags, default=None), '.2f')} s "
                   f"rate={s.link.changes_rate} {s.link.query} {'; '.join(s.tally.errors)}")
             if not f.views_per_s:  # what its runs and timers did
                 last_view = s.tally.views[-1].arrival if s.tally.views else 0.0
