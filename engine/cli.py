@@ -2,10 +2,11 @@
 
     python -m engine train --dataset xor --hidden 4 --optimizer adam --epochs 100 --json
     python -m engine train --dataset mnist --model cnn --train-size 10000 --epochs 1
+    python -m engine export-script --dataset xor --hidden 4 --steps 500 --out run.py   # the run as PyTorch code
     python -m engine lessons --check         # every lesson's claim, checked (engine.course.lessons)
     python -m engine download-mnist          # only if data/mnist/ is missing or damaged
 
-`nn-playground train|lessons|download-mnist` (the installed command) are these same commands.
+`nn-playground train|export-script|lessons|download-mnist` (the installed command) are these same commands.
 Flags of `train` come from `RunConfig`'s fields (see `python -m engine train --help`). With
 `--json` the last line printed is one JSON object. Bad arguments, a config the engine
 refuses and a missing or damaged MNIST file exit with code 2 and one line on stderr
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -42,7 +44,7 @@ if TYPE_CHECKING:  # the course is imported where `lessons` runs: `train` need n
 
 EXIT_FAILED = 1  # a lesson's claim failed, or a download could not be done
 EXIT_BAD_ARGUMENTS = 2
-COMMANDS = ("train", "lessons", "download-mnist")
+COMMANDS = ("train", "export-script", "lessons", "download-mnist")
 PROGRESS_BAR_WIDTH = 30  # characters of a download's progress bar
 
 
@@ -93,10 +95,11 @@ def default_epochs(config: RunConfig, preset: Preset | None) -> int:
     return preset.epochs if preset is not None else DEFAULT_2D_EPOCHS
 
 
-def train_parser() -> argparse.ArgumentParser:
+def train_parser(prog: str = "python -m engine train", description: str = "Train one network and report.") \
+        -> argparse.ArgumentParser:
     presets = "\n".join(f"  {name:<10} {preset.epochs} epoch{'s' if preset.epochs > 1 else ''}: {preset_flags(preset)}"
                          for name, preset in MNIST_PRESETS.items())
-    parser = _Parser(prog="python -m engine train", description="Train one network and report.",
+    parser = _Parser(prog=prog, description=description,
                      formatter_class=argparse.RawDescriptionHelpFormatter,
                      epilog=f"MNIST presets (--preset NAME; any flag given changes it):\n{presets}\n\n"
                             "An image run without --epochs trains its preset's epochs, or without --preset those of "
@@ -219,11 +222,12 @@ def _summary(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _train_arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig, int, list[Problem]]:
-    """The parsed flags, the run's config, its number of steps and what of the flags it does
-    not use; raises UsageError or ConfigError for flags that make no run (MnistError if
-    counting an epoch's steps needs the images and they cannot be read)."""
-    args = train_parser().parse_args(argv)
+def _train_arguments(argv: Sequence[str], parser: argparse.ArgumentParser | None = None) \
+        -> tuple[argparse.Namespace, RunConfig, int, list[Problem]]:
+    """The parsed flags (by `parser`, `train`'s by default), the run's config, its number of steps
+    and what of the flags it does not use; raises UsageError or ConfigError for flags that make no
+    run (MnistError if counting an epoch's steps needs the images and they cannot be read)."""
+    args = (parser or train_parser()).parse_args(argv)
     values = {name: getattr(args, name) for name in FIELDS if getattr(args, name) is not None}
     preset = MNIST_PRESETS[args.preset] if args.preset else None
     if preset is None:
@@ -264,6 +268,63 @@ def train_main(argv: Sequence[str]) -> int:
     except (UsageError, ConfigError, MnistError) as error:
         return _bad_arguments(error)
     print(json.dumps(report) if args.json else _summary(report))
+    return 0
+
+
+# ---------------------------------------------------------------- export-script
+
+
+def export_parser() -> argparse.ArgumentParser:
+    parser = train_parser("python -m engine export-script",
+                          "Write a run as a standalone PyTorch script (torch and numpy only) that trains it again and "
+                          "prints the same losses; its last line is the JSON \"final\" block that `python -m engine "
+                          "train` with the same flags and --json prints.")
+    parser.add_argument("--out", default="-", metavar="FILE", help="where to write the script (default: print it)")
+    parser.add_argument("--settings", type=Path, default=None, metavar="FILE",
+                        help="a run's settings saved from a page (its JSON download, with the settings changed while it "
+                             "played): the script replays that run; --steps then defaults to the steps it had trained")
+    return parser
+
+
+def export_main(argv: Sequence[str]) -> int:
+    """`python -m engine export-script <train flags> [--steps N] [--out run.py]`, or `--settings
+    run.json`; returns the exit code."""
+    from engine.export.run_files import read_settings  # here: `train` need not import safetensors
+    from engine.export.script import run_script
+
+    parser = export_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.settings is not None:
+            given = [FIELDS[name].metadata["flag"] for name in FIELDS if getattr(args, name) is not None]
+            if given or args.preset or args.epochs is not None or args.seeds != 1:
+                raise UsageError(f"--settings gives the whole run: leave out {', '.join(given) or 'the other flags'}")
+            try:
+                settings = read_settings(args.settings.read_bytes())
+            except OSError as error:
+                raise UsageError(f"cannot read {args.settings}: {error.strerror}") from None
+            config, changes = settings.config, settings.changes
+            steps = settings.steps if args.steps is None else args.steps
+            if not 1 <= steps <= MAX_TRAIN_STEPS:
+                raise ConfigError("whole_range", name=Name("--steps"), low=1, high=MAX_TRAIN_STEPS, value=steps)
+        else:
+            args, config, steps, warnings = _train_arguments(argv, parser)
+            if args.seeds != 1:
+                raise UsageError("a script trains one seed: leave out --seeds")
+            for warning in warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+            changes = ()
+        script = run_script(config, steps, changes)
+    except (UsageError, ConfigError, MnistError, ValueError) as error:
+        return _bad_arguments(error)
+    if args.out == "-":
+        sys.stdout.write(script)
+        return 0
+    try:
+        Path(args.out).write_text(script)
+    except OSError as error:
+        return _bad_arguments(UsageError(f"cannot write {args.out}: {error.strerror}"))
+    print(f"wrote {args.out}: run it with  python {shlex.quote(args.out)}", file=sys.stderr)
     return 0
 
 
@@ -405,11 +466,12 @@ def download_main(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m engine COMMAND ...`; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"train": train_main, "lessons": lessons_main, "download-mnist": download_main}
+    commands = {"train": train_main, "export-script": export_main, "lessons": lessons_main, "download-mnist": download_main}
     if argv[:1] and argv[0] in commands:
         return commands[argv[0]](argv[1:])
     parser = _Parser(prog="python -m engine", description="Neural-network playground engine.")
-    parser.add_argument("command", choices=COMMANDS, help="train: train one network and report; lessons: list the "
+    parser.add_argument("command", choices=COMMANDS, help="train: train one network and report; export-script: write "
+                        "a run as a standalone PyTorch script; lessons: list the "
                         "course's lessons, or --check their claims; download-mnist: fetch MNIST (each has --help)")
     try:
         parser.parse_args(argv)

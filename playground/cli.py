@@ -7,7 +7,7 @@
     nn-playground lessons --check
     nn-playground download-mnist
 
-`train`, `lessons` and `download-mnist` are `python -m engine ...` (engine.cli). `serve` runs
+`train`, `export-script`, `lessons` and `download-mnist` are `python -m engine ...` (engine.cli). `serve` runs
 Streamlit on the installed playground/app.py with the project's Streamlit settings
 (playground/config.toml) passed as `--section.key=value` flags: Streamlit reads .streamlit/
 only from the current folder, so an installed app started anywhere else would lose them (and
@@ -35,10 +35,11 @@ COMMANDS = {
     "serve-class": f"serve a class: one app process per core behind nginx, on port {DEFAULT_PORT} "
                    "(nn-playground serve-class --help)",
     "train": "train one network and report (nn-playground train --help lists every flag)",
+    "export-script": "write a run as a standalone PyTorch script that trains it again (--out run.py)",
     "lessons": "list the course's lessons, or --check that each still tells its story",
     "download-mnist": "download any MNIST file that is missing or damaged",
 }
-ENGINE_COMMANDS = ("train", "lessons", "download-mnist")
+ENGINE_COMMANDS = ("train", "export-script", "lessons", "download-mnist")
 
 
 # ---------------------------------------------------------------- serve

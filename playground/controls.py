@@ -11,11 +11,11 @@ from typing import Any
 import streamlit as st
 
 from engine.core.config import FULL_BATCH, MAX_HIDDEN_LAYERS, MAX_LAYER_WIDTH, MAX_PATIENCE, ConfigError, RunConfig
-from engine.core.datasets import DATASETS, FEATURES
+from engine.core.datasets import DATASETS, FEATURES, OWN
 from engine.core.models import ACTIVATIONS, INITS
 from engine.core.optimizers import OPTIMIZERS
 from engine.core.trainer import Trainer
-from playground import labels, urls, viewer
+from playground import labels, own_data, urls, viewer
 from playground.i18n import t
 from playground.problems import say
 
@@ -85,9 +85,13 @@ def sidebar() -> RunConfig | None:
         return _config([st.session_state[_width_key(layer)] for layer in range(int(st.session_state["cfg.layers"]))])
     with st.sidebar:
         st.subheader(t("controls.data"))
-        st.selectbox(labels.FIELDS["dataset"], list(DATASETS), key=key("dataset"), format_func=labels.DATASETS.format())
-        st.slider(labels.FIELDS["noise"], 0.0, 1.0, step=0.05, key=key("noise"), help=t("controls.noise_help"))
-        st.select_slider(labels.FIELDS["n_points"], _choices("n_points"), key=key("n_points"))
+        dataset = st.selectbox(labels.FIELDS["dataset"], [*DATASETS, OWN], key=key("dataset"),
+                               format_func=labels.DATASETS.format())
+        if dataset == OWN:  # drawn or uploaded: no noise added, as many points as there are
+            own_data.panel()
+        else:
+            st.slider(labels.FIELDS["noise"], 0.0, 1.0, step=0.05, key=key("noise"), help=t("controls.noise_help"))
+            st.select_slider(labels.FIELDS["n_points"], _choices("n_points"), key=key("n_points"))
         st.slider(labels.FIELDS["test_fraction"], 0.1, 0.9, step=0.05, key=key("test_fraction"),
                   help=t("controls.test_fraction_help"))
         st.toggle(labels.FIELDS["standardize"], key=key("standardize"), help=t("controls.standardize_help"))
@@ -133,6 +137,7 @@ def sidebar() -> RunConfig | None:
 
 def _config(widths: list[int]) -> RunConfig | None:
     values = {name: st.session_state[key(name)] for name in RunConfig.__dataclass_fields__ if name != "hidden_sizes"}
+    values["own_points"] = own_data.config_points(values["dataset"])  # the board, once it has enough points
     try:
         return RunConfig(**values, hidden_sizes=tuple(int(w) for w in widths))
     except ConfigError as error:

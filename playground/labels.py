@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from engine.core.config import FIELDS as CONFIG_FIELDS
 from engine.core.datasets import DATASETS as DATASET_NAMES
+from engine.core.datasets import OWN
 from engine.core.models import ACTIVATIONS as ACTIVATION_NAMES
 from engine.core.models import INITS as INIT_NAMES
 from engine.core.optimizers import OPTIMIZERS as OPTIMIZER_NAMES
@@ -38,7 +39,7 @@ class _Labels(Mapping[str, str]):
         return dict(self).get
 
 
-DATASETS = _Labels("dataset", list(DATASET_NAMES))
+DATASETS = _Labels("dataset", [*DATASET_NAMES, OWN])
 ACTIVATIONS = _Labels("activation", list(ACTIVATION_NAMES))
 INITS = _Labels("init", list(INIT_NAMES))
 OPTIMIZERS = _Labels("optimizer", list(OPTIMIZER_NAMES))

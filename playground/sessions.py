@@ -23,19 +23,25 @@ import time
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.core.cohort import Cohort
 from engine.core.config import FIELDS, RunConfig
 from engine.core.cost import evaluation_work, step_work
+from engine.core.datasets import OWN, Dataset, own_dataset
 from engine.core.loop import EVERY_10, Budget, Run, Snapshots, train
+from engine.core.own_data import points_dataset
 from engine.core.trainer import Metrics, Trainer
 from playground import classroom, scheduler
 from playground.components.live_frame import Frame, Sent, Snapshot, live_message, snapshot, snapshot_bytes
 from playground.i18n import t
 from playground.labels import FIELDS as FIELD_LABELS
 from playground.scheduler import Queue
+
+if TYPE_CHECKING:
+    from playground.own_data import Upload
 
 # A live page ticks every FRAME_SECONDS and trains for at most TRAIN_BUDGET_SECONDS of each
 # tick: training is tied to time, so its speed does not fall with the frame rate.
@@ -48,6 +54,15 @@ MAX_STEPS_PER_TICK = 1_000_000  # a live tick that only its time budget ends ("m
 ALLOWANCE_FRAMES = 10
 # Snapshots a run keeps for its next message (a page that stops asking keeps no more).
 MAX_SNAPSHOTS_KEPT = 40
+
+
+def run_data(config: RunConfig, upload: Upload | None = None) -> Dataset | None:
+    """The data a 2D run trains on when its config alone does not make them: an uploaded file's
+    points (at most MAX_POINTS), or drawn points; None for generated data (the trainer makes them)."""
+    if upload is not None:
+        return own_dataset(upload.x, upload.y, upload.n_classes, test_fraction=config.test_fraction, seed=config.seed,
+                           input_scale=config.input_scale, standardize=config.standardize)
+    return points_dataset(config) if config.dataset == OWN else None
 
 
 def cpu_budget(seconds: float) -> Budget:
@@ -80,8 +95,9 @@ class RunSession:
     rerun of the page sends (`message`). `lock` is held by whoever touches the run: the
     page's script thread or the shared trainer's thread."""
 
-    def __init__(self, config: RunConfig, shared: bool | None = None) -> None:
+    def __init__(self, config: RunConfig, shared: bool | None = None, upload: Upload | None = None) -> None:
         self.shared = classroom.SHARED if shared is None else shared
+        self.upload = upload  # an uploaded file's points the run trains on (its config has only their task)
         self.lock = threading.RLock()
         self.playing = False
         self.job: Job | None = None  # steps a button asked for, trained by the ticks
@@ -102,7 +118,7 @@ class RunSession:
         return self.playing or self.job is not None
 
     def _start(self, config: RunConfig) -> None:
-        self.trainer = Trainer(config)
+        self.trainer = Trainer(config, data=run_data(config, self.upload))
         self._restarted()
 
     def _restarted(self) -> None:
@@ -115,10 +131,17 @@ class RunSession:
     def config(self) -> RunConfig:
         return self.trainer.config
 
-    def update(self, config: RunConfig) -> None:
-        """Take the page's settings: live ones apply to the running network, any other
-        change starts a new run (and `notice` says which settings caused it)."""
+    def update(self, config: RunConfig, upload: Upload | None = None) -> None:
+        """Take the page's settings (and an uploaded file's points, if the run is on them): live ones
+        apply to the running network, any other change starts a new run (and `notice` says which
+        settings caused it)."""
         with self.lock:
+            if upload is not self.upload:  # another file (or none): new data, a new run
+                self.upload = upload
+                self._start(config)
+                self.job = None
+                self.notice = t("playground.restarted", changed=FIELD_LABELS["dataset"])
+                return
             if config == self.config:
                 return
             changed = [FIELD_LABELS[name] for name in FIELDS if getattr(config, name) != getattr(self.config, name)]

@@ -52,6 +52,8 @@ class Cohort:
         if not trainers or None in keys or len(keys) > 1:
             raise ValueError("a cohort needs runs of one network shape and settings (equal batch_key)")
         self.trainers = list(trainers)
+        for trainer in trainers:  # the same maths, rounded otherwise (batched): its exported script says so
+            trainer.batched = True
         first = trainers[0].config
         self.optimizer_name = first.optimizer
         self.dropout = first.dropout

@@ -18,9 +18,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.core.cost import check_run
-from engine.core.datasets import DATASETS, DEFAULT_FEATURES, FEATURES, IMAGE_DATASETS, IMAGE_SIZE, MULTICLASS
+from engine.core.datasets import (
+    DATASETS,
+    DEFAULT_FEATURES,
+    FEATURES,
+    IMAGE_DATASETS,
+    IMAGE_SIZE,
+    MAX_POINTS,
+    MULTICLASS,
+    OWN,
+    task_of,
+)
 from engine.core.models import ACTIVATIONS, INITS, MODELS
 from engine.core.optimizers import OPTIMIZERS
+from engine.core.own_data import MAX_OWN_POINTS, check_own_points, own_classes
 from engine.core.problems import ConfigError, Name, Names, Problem, names
 
 # Caps for a shared classroom server: one run must stay small and fast on a 2-core CPU.
@@ -31,8 +42,7 @@ MAX_CONV_BLOCKS = 3
 MAX_CONV_CHANNELS = 64
 MIN_TRAIN_IMAGES = 100
 MAX_TRAIN_IMAGES = 60_000
-MIN_POINTS = 10
-MAX_POINTS = 5_000
+MIN_POINTS = 10  # (MAX_POINTS: engine.core.datasets, a CSV file's rows too)
 MAX_NOISE = 1.0
 MAX_LEARNING_RATE = 100.0
 MAX_INPUT_SCALE = 1_000.0
@@ -55,7 +65,13 @@ class RunConfig:
     blocks for 2D points) are ignored."""
 
     # Data
-    dataset: str = field(default="xor", metadata=_flag("--dataset", "dataset: " + ", ".join([*DATASETS, *IMAGE_DATASETS])))
+    dataset: str = field(
+        default="xor", metadata=_flag("--dataset", "dataset: " + ", ".join([*DATASETS, OWN, *IMAGE_DATASETS]))
+    )
+    own_points: str = field(
+        default="", metadata=_flag("--own-points", "dataset own: the drawn points in their compact text form (a letter, "
+                                                   f"b, m or r, then base64url of 3 bytes a point; at most {MAX_OWN_POINTS})")
+    )
     n_points: int = field(default=200, metadata=_flag("--points", f"number of points, {MIN_POINTS}-{MAX_POINTS}"))
     noise: float = field(default=0.1, metadata=_flag("--noise", f"noise (std of added Gaussian), 0-{MAX_NOISE}"))
     test_fraction: float = field(default=0.5, metadata=_flag("--test-fraction", "share of points held out for testing, 0.1-0.9"))
@@ -133,7 +149,9 @@ class RunConfig:
     @property
     def task(self) -> str:
         """What the network learns: "binary", "multiclass" (images, three_blobs) or
-        "regression"; it decides the output head."""
+        "regression"; it decides the output head. Own data's is its drawing's letter."""
+        if self.dataset == OWN:
+            return task_of(own_classes(self.own_points))
         return MULTICLASS if self.images else DATASETS[self.dataset].task
 
     def replace(self, **changes: Any) -> RunConfig:
@@ -201,12 +219,16 @@ def unknown_settings(keys: Iterable[str], known: Container[str]) -> list[Problem
 
 def unused(config: RunConfig, values: Mapping[str, Any]) -> list[Problem]:
     """What of the valid `values` (native or text) `config` does not use: hidden layers
-    given to a softmax model, which has none. A link or the CLI warns instead of dropping them silently."""
+    given to a softmax model, which has none; drawn points on another dataset than own. A link
+    or the CLI warns instead of dropping them silently."""
+    problems = []
     hidden = values.get("hidden_sizes", ())
     if config.model == "softmax" and hidden not in ((), [], ""):
         text = hidden if isinstance(hidden, str) else format_value("hidden_sizes", hidden)
-        return [Problem("softmax_no_hidden", {"value": text})]
-    return []
+        problems.append(Problem("softmax_no_hidden", {"value": text}))
+    if config.dataset != OWN and values.get("own_points"):
+        problems.append(Problem("own_points_unused"))
+    return problems
 
 
 def _parse_bool(text: str) -> bool:
@@ -311,7 +333,9 @@ def conv_output_size(c: RunConfig) -> int:
 
 
 def _validate(c: RunConfig) -> None:
-    _choice("dataset", c.dataset, {**DATASETS, **IMAGE_DATASETS})
+    _choice("dataset", c.dataset, {**DATASETS, OWN: None, **IMAGE_DATASETS})
+    _check(isinstance(c.own_points, str), "own_points_task", value=str(c.own_points))
+    check_own_points(c.own_points, c.dataset)
     _choice("model", c.model, MODELS)
     _choice("activation", c.activation, ACTIVATIONS)
     _choice("init", c.init, INITS)

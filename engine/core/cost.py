@@ -20,8 +20,9 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from engine.core.datasets import DATASETS, IMAGE_SIZE, held_out_points, task_of
+from engine.core.datasets import DATASETS, IMAGE_SIZE, MAX_POINTS, OWN, held_out_points, task_of
 from engine.core.heads import head_for
+from engine.core.own_data import own_classes, own_point_count
 from engine.core.problems import ConfigError
 
 if TYPE_CHECKING:  # engine.core.config imports this module
@@ -48,7 +49,10 @@ MAX_COMPARE_POINTS = 128_000  # points of every compared run and seed together (
 
 def _outputs(config: RunConfig) -> int:
     """Outputs of the last layer, as the run's output head has them."""
-    n_classes = IMAGE_CLASSES if config.images else DATASETS[config.dataset].n_classes
+    if config.dataset == OWN:
+        n_classes = own_classes(config.own_points)
+    else:
+        n_classes = IMAGE_CLASSES if config.images else DATASETS[config.dataset].n_classes
     return head_for(task_of(n_classes)).n_outputs(n_classes)
 
 
@@ -80,15 +84,22 @@ def forward_work(config: RunConfig) -> int:
     return _dense_work(n_in, config.hidden_sizes, _outputs(config))
 
 
+def data_points(config: RunConfig) -> int:
+    """A 2D run's points: generated, drawn, or (own data given another way, a CSV file) at most `MAX_POINTS`."""
+    if config.dataset == OWN:
+        return own_point_count(config.own_points) or MAX_POINTS
+    return config.n_points
+
+
 def train_examples(config: RunConfig) -> int:
     """Training examples: images used, or the points not held out for testing."""
     if config.images:
         return config.train_size
-    return config.n_points - held_out_points(config.n_points, config.test_fraction)
+    return data_points(config) - held_out_points(data_points(config), config.test_fraction)
 
 
 def test_examples(config: RunConfig) -> int:
-    return MNIST_TEST_IMAGES if config.images else config.n_points - train_examples(config)
+    return MNIST_TEST_IMAGES if config.images else data_points(config) - train_examples(config)
 
 
 def batch_examples(config: RunConfig) -> int:
@@ -149,7 +160,7 @@ def check_click(config: RunConfig, epochs: int) -> None:
 def check_comparison(configs: list[RunConfig], seeds: int) -> None:
     """Raise ConfigError if runs of `configs`, `seeds` each, trained in lock-step, cost more
     than a shared server allows: their points together, or one lock-step's work."""
-    points = seeds * sum(config.n_points for config in configs)
+    points = seeds * sum(data_points(config) for config in configs)
     if points > MAX_COMPARE_POINTS:
         raise ConfigError("compare_points_cap", points=points, high=MAX_COMPARE_POINTS, runs=len(configs), seeds=seeds)
     work = seeds * sum(step_work(config) for config in configs)

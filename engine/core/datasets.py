@@ -5,7 +5,8 @@ shape (n, 2) and targets `y`; its `PointSet` entry in `DATASETS` says what the n
 must learn from them (its task): to tell two classes apart ("binary", labels 0/1), one of
 N classes ("multiclass", labels 0..N-1), or a real value ("regression").
 `make_dataset` adds the train/test split, optional input scaling and standardisation,
-and the bounds a plot of the plane needs. `input_features` turns 2D points into the
+and the bounds a plot of the plane needs; `own_dataset` does the same for a student's own
+points (`OWN`: drawn on the plane or read from a CSV file, see engine.core.own_data). `input_features` turns 2D points into the
 network's inputs (x1, x2, x1², sin(x1), ...), as TensorFlow Playground's feature column.
 `image_dataset` gives MNIST as normalised float32 arrays of shape (n, 1, 28, 28),
 loaded once per process and shared read-only by every run.
@@ -36,6 +37,13 @@ PLANE_SLOPES = (0.6, 0.4)
 # apart that they barely add up, so targets stay roughly within [-1, 1].
 GAUSSIAN_BUMPS = ((-0.45, 0.4, 1.0), (0.45, -0.4, -1.0), (0.5, 0.55, 0.6))
 BUMP_WIDTH = 0.3  # standard deviation of each bump
+
+# The dataset a student makes: points drawn on the plane (RunConfig.own_points) or read from a file.
+OWN = "own"
+MAX_POINTS = 5_000  # points of a 2D dataset, generated or the student's own
+# Own points are drawn on this square; the plane frames it whatever the points, so an empty or
+# small drawing shows the same plane and a click lands where it was drawn.
+OWN_SQUARE = np.array([[-1.0, -1.0], [1.0, 1.0]])
 
 # What a network learns from a dataset: one of two classes, one of N, or a real value.
 BINARY, MULTICLASS, REGRESSION = "binary", "multiclass", "regression"
@@ -212,13 +220,41 @@ def make_dataset(
     `standardize` then rescales each input to mean 0 and std 1 using the training
     set's statistics, undoing any such scale.
     """
+    if name == OWN:
+        raise ConfigError("own_data_needed", dataset=Name(OWN))
     if name not in DATASETS:
         raise ConfigError("unknown_choice", name=Name("dataset"), value=name, choices=names(DATASETS))
     rng = np.random.default_rng(seed)
     point_set = DATASETS[name]
     x, y = point_set.generate(n_points, noise, rng)
+    return _split(x, y, point_set.n_classes, rng, test_fraction, input_scale, standardize)
+
+
+def own_dataset(
+    x: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    test_fraction: float = 0.5,
+    seed: int = 0,
+    input_scale: float = 1.0,
+    standardize: bool = False,
+) -> Dataset:
+    """A student's own points `x` (n, 2) and targets `y` (class labels, or values when
+    `n_classes` is 0) shuffled, split, scaled and standardised as `make_dataset` does after
+    generating (no noise is added). The plane frames the points and the square [-1, 1]²."""
+    rng = np.random.default_rng(seed)
+    return _split(np.asarray(x, dtype=np.float64), np.asarray(y), n_classes, rng, test_fraction, input_scale,
+                  standardize, frame=OWN_SQUARE)
+
+
+def _split(x: np.ndarray, y: np.ndarray, n_classes: int, rng: np.random.Generator, test_fraction: float,
+           input_scale: float, standardize: bool, frame: np.ndarray | None = None) -> Dataset:
+    """Shuffle, scale, split (the test set first) and standardise on the training set; the
+    plane's bounds frame every point and `frame`'s points, transformed like them."""
+    n_points = len(y)
     order = rng.permutation(n_points)
     x, y = x[order] * input_scale, y[order]
+    framed = [] if frame is None else [frame * input_scale]
 
     n_test = held_out_points(n_points, test_fraction)
     x_train, x_test = x[n_test:], x[:n_test]
@@ -226,15 +262,16 @@ def make_dataset(
         mean, std = x_train.mean(axis=0), x_train.std(axis=0)
         std[std == 0] = 1.0
         x_train, x_test = (x_train - mean) / std, (x_test - mean) / std
+        framed = [(points - mean) / std for points in framed]
 
-    target_type = np.float32 if point_set.task == REGRESSION else np.int64
+    target_type = np.float32 if task_of(n_classes) == REGRESSION else np.int64
     return Dataset(
         x_train=x_train.astype(np.float32),
         y_train=y[n_test:].astype(target_type),
         x_test=x_test.astype(np.float32),
         y_test=y[:n_test].astype(target_type),
-        bounds=plot_bounds(np.concatenate([x_train, x_test])),
-        n_classes=point_set.n_classes,
+        bounds=plot_bounds(np.concatenate([x_train, x_test, *framed])),
+        n_classes=n_classes,
     )
 
 

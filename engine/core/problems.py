@@ -109,6 +109,26 @@ ENGLISH: dict[str, str] = {
                           "({high}); use fewer points, seeds or runs",
     "compare_work_cap": "one lock-step of {runs} runs x {seeds} seeds is about {work} billion multiply-adds, more than "
                         "a shared server allows ({high} billion); use smaller batches, fewer seeds or a smaller network",
+    # ---- your own data (engine.core.own_data): drawn points, a CSV file
+    "own_data_needed": "dataset {dataset} has no points of its own to generate: draw at least 2 points (own_points) "
+                       "or give the data (a CSV file on the page)",
+    "own_points_task": "own_points must start with b (two classes), m (three classes) or r (a value), got {value}",
+    "own_points_base64": "own_points after its first letter must be base64url text, got {value}",
+    "own_points_length": "own_points holds {size} bytes, not whole points of {per_point} bytes each",
+    "own_points_class": "own_points: point {point} has class {value}; this task has classes 0 to {high}",
+    "own_points_max": "own_points holds {count} points; at most {high} can be drawn",
+    "own_points_min": "your own data needs at least {low} points (one to train on, one to test), got {count}",
+    "own_points_unused": "own_points is only used with dataset own; the drawn points were ignored",
+    "csv_empty": "the CSV file holds no points",
+    "csv_too_many": "the CSV file has {count} rows; at most {high} are allowed",
+    "csv_too_few": "the CSV file has {count} point(s); at least {low} are needed (one to train on, one to test)",
+    "csv_bad_rows": "{count} row(s) of the CSV file cannot be read: {rows}",
+    "csv_line": "line {line}: {problem}",
+    "csv_more": "and {count} more",
+    "csv_columns": "expected 3 values separated by commas (x1, x2, label or value), got {count}",
+    "csv_number": "{value} is not a finite number",
+    "csv_label": "the label must be a whole number from 0 to {high}, got {value}",
+    "compare_own_data": "Compare trains on the generated datasets, not on your own data",
     # ---- the command line
     "too_many_steps": "{epochs} epochs is {steps} steps; at most {high} per run",
     # ---- a run that diverged (engine.core.trainer)
@@ -116,6 +136,18 @@ ENGLISH: dict[str, str] = {
                 "for {optimizer}; try about {suggestion}.",
     "loss_nan": "NaN",
     "loss_infinite": "infinite",
+    # ---- a run's files, uploaded (engine.export.run_files)
+    "file_too_big": "the {what} file is {size} bytes; at most {high} are taken",
+    "settings_not_json": "the settings file is not JSON (save it again from the page's downloads)",
+    "settings_not_ours": "this JSON file is not a run's settings (no \"format\": \"{format}\")",
+    "settings_version": "settings of version {value} cannot be read here; version {version} can",
+    "settings_changes": "the settings' live changes must be a list of at most {high} entries, each with its step",
+    "settings_change_fields": "a live change may set only {live}; got {names}",
+    "weights_unreadable": "the weights file is not a safetensors file (download the weights again from the page)",
+    "weights_names": "these weights belong to another network: they hold {got}, this network has {expected}; "
+                     "upload the settings saved with them",
+    "weights_shape": "these weights belong to another network: {name} is {got} here, the settings build {expected}",
+    "weights_not_finite": "the weights {name} hold NaN or infinite numbers: that run had diverged",
     # ---- MNIST's files (engine.core.mnist_data)
     "mnist_missing": "{file} is missing; to fetch it, run: {command}",
     "mnist_damaged": "{file} is {problem}; to fetch it again, run: {command}",

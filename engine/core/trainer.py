@@ -18,8 +18,9 @@ that finds no new low of the test loss for that many epochs ends the run too (`s
 from __future__ import annotations
 
 import math
-from collections.abc import Generator
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,17 +28,18 @@ from torch import Tensor
 
 from engine.core.config import FIELDS, RunConfig
 from engine.core.cost import forward_work
-from engine.core.datasets import REGRESSION, Dataset, image_dataset, input_features, make_dataset
+from engine.core.datasets import OWN, REGRESSION, Dataset, image_dataset, input_features, make_dataset
 from engine.core.heads import head_for
 from engine.core.history import History, make_room, thin
 from engine.core.models import build_model
 from engine.core.optimizers import make_optimizer, one_cycle
+from engine.core.own_data import points_dataset
 from engine.core.probes import EVAL_BATCH, Network, grad_norms, shared_tensor
 from engine.core.problems import Name, Problem
 
 # Offset between the seed of the weights/dropout and that of the batch order, so the two
 # random streams differ while both follow the run's one seed.
-_SHUFFLE_SEED_OFFSET = 1_000_003
+SHUFFLE_SEED_OFFSET = 1_000_003
 # Training sets up to this size are re-evaluated whole at each snapshot (exact, and cheap
 # for 2D points); larger ones (MNIST) report the running mean over the steps since the
 # last snapshot instead, as training loops usually do.
@@ -53,7 +55,9 @@ ALIKE_FOREVER = 10**9
 
 
 def make_data(config: RunConfig) -> Dataset:
-    """The dataset a config describes."""
+    """The dataset a config describes (own data: its drawn points; uploaded points come as `data`)."""
+    if config.dataset == OWN:
+        return points_dataset(config)
     if config.images:
         return image_dataset(config.dataset, config.train_size)
     return make_dataset(config.dataset, n_points=config.n_points, noise=config.noise, test_fraction=config.test_fraction,
@@ -82,6 +86,16 @@ class Best:
     test_loss: float
     step: int
     epoch: float
+
+
+@dataclass(frozen=True)
+class Change:
+    """Live settings a run took while training (`Trainer.apply_live`): the new values, by field
+    name, taken after `step` steps, before the next one. A run's changes replay it exactly
+    (engine.export.script)."""
+
+    step: int
+    settings: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -148,6 +162,12 @@ class Trainer:
         changed = {name for name in FIELDS if getattr(config, name) != getattr(self.config, name)}
         if not changed <= self.LIVE_FIELDS:
             return False
+        if changed:
+            settings = {name: getattr(config, name) for name in sorted(changed)}
+            if self.changes and self.changes[-1].step == self.step:  # several changes between two steps: one
+                settings = {**self.changes[-1].settings, **settings}
+                self.changes.pop()
+            self.changes.append(Change(self.step, settings))
         for group in self.optimizer.param_groups:
             group["lr"] = config.learning_rate
             group["weight_decay"] = config.weight_decay
@@ -158,6 +178,10 @@ class Trainer:
     def reset(self) -> None:
         """Back to step 0: fresh weights (same seed, same weights), empty history."""
         c = self.config
+        self.start_config = c  # the settings at step 0; `changes` says what changed since
+        self.changes: list[Change] = []
+        self.weights_from: int | None = None  # steps the weights had trained elsewhere, see `start_from`
+        self.batched = False  # True once it trained in a cohort (engine.core.cohort): equal steps, to rounding
         self.model = build_model(c, tuple(self._x_train.shape[1:]), self.n_outputs)
         self.optimizer = make_optimizer(c.optimizer, self.model.parameters(), c.learning_rate, c.weight_decay)
         self.history = History()
@@ -169,9 +193,18 @@ class Trainer:
         self.best: Best | None = None  # the lowest test loss so far (early stopping watches it)
         self.stopped_at: int | None = None  # the step early stopping ended the run at
         self.test_probabilities: tuple[int, np.ndarray] | None = None  # (step, probabilities), see `evaluation`
-        self._shuffle = torch.Generator().manual_seed(c.seed + _SHUFFLE_SEED_OFFSET)
+        self._shuffle = torch.Generator().manual_seed(c.seed + SHUFFLE_SEED_OFFSET)
         self._order = torch.arange(len(self._y_train))
         self._cursor = len(self._order)  # forces a shuffle on the first step
+
+    def start_from(self, state: Mapping[str, Tensor], trained_steps: int) -> None:
+        """Step 0 again, but from the weights `state` (a `state_dict` of this run's model, checked
+        by the caller, e.g. engine.export.run_files.load_weights) that trained `trained_steps`
+        steps elsewhere: a fresh optimizer, an empty history, the batch order from its start."""
+        self.reset()
+        with torch.no_grad():
+            self.model.load_state_dict(state)
+        self.weights_from = trained_steps
 
     @property
     def epoch(self) -> float:

@@ -19,6 +19,7 @@ from typing import Any
 
 from engine.core.config import FIELDS, MAX_SEED, MIN_TRAIN_IMAGES, ConfigError, RunConfig, parse_value, unknown_settings
 from engine.core.cost import check_click, check_comparison, max_epochs, max_train_images
+from engine.core.datasets import OWN
 from engine.core.optimizers import OPTIMIZERS
 from engine.core.problems import Name, Names, Problem, names
 from engine.experiments.compare import ALIGNS, MAX_RUNS, Comparison
@@ -134,8 +135,11 @@ def _compared(base: RunConfig, vary: str, value: str) -> object:
     """A compared value parsed; raises ConfigError if the base config cannot take it, or if it
     makes the run one on images (Compare draws decision boundaries: 2D points only)."""
     parsed = parse_value(vary, value)
-    if base.replace(**{vary: parsed}).images:
+    compared = base.replace(**{vary: parsed})
+    if compared.images:
         raise ConfigError("compare_2d_only")
+    if compared.dataset == OWN:
+        raise ConfigError("compare_own_data")
     return parsed
 
 
@@ -153,6 +157,8 @@ class CompareLink:
     def __post_init__(self) -> None:
         if self.base.images:
             raise ConfigError("compare_2d_only")
+        if self.base.dataset == OWN:
+            raise ConfigError("compare_own_data")
         if self.vary not in FIELDS:
             raise ConfigError("compare_unknown_vary", value=self.vary, choices=names(FIELDS))
         object.__setattr__(self, "values", tuple(self.values))
@@ -179,6 +185,10 @@ class CompareLink:
     def from_query(cls, query: Mapping[str, str]) -> tuple[CompareLink, list[Problem]]:
         own = _own_keys(COMPARE_PARAMS)
         base, warnings = _on_2d_data({name: value for name, value in query.items() if name not in own}, "compare_images")
+        if base.dataset == OWN:  # (a run on drawn points trains on the 2D page)
+            base, warnings = RunConfig.from_query({name: value for name, value in query.items()
+                                                   if name not in own and name not in ("dataset", "own_points")})
+            warnings.insert(0, Problem("compare_own_data"))
         return read_params(cls(base=base), COMPARE_PARAMS, query, warnings), warnings
 
     def comparison(self) -> Comparison:

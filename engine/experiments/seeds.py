@@ -30,7 +30,7 @@ from engine.core.heads import head_for
 from engine.core.history import LossSeries, make_room, thin
 from engine.core.models import ACTIVATIONS, MLP, build_model
 from engine.core.optimizers import make_optimizer
-from engine.core.trainer import _SHUFFLE_SEED_OFFSET, make_data, network_inputs, scheduled_rate
+from engine.core.trainer import SHUFFLE_SEED_OFFSET, make_data, network_inputs, scheduled_rate
 
 MAX_SEEDS = 32
 
@@ -90,7 +90,7 @@ class SeedsTrainer:
         # Each seed's dropout draws from the generator its single run would use (after its init).
         self._dropout_generators = [m.layers[2].generator if c.dropout > 0 else None for m in singles]
         self.optimizer = make_optimizer(c.optimizer, [*self.weights, *self.biases], c.learning_rate, c.weight_decay)
-        self._shuffles = [torch.Generator().manual_seed(s + _SHUFFLE_SEED_OFFSET) for s in self.seeds]
+        self._shuffles = [torch.Generator().manual_seed(s + SHUFFLE_SEED_OFFSET) for s in self.seeds]
         n_train = len(self._y_train)
         self._orders = [torch.arange(n_train)] * self.n_seeds
         self._cursor = n_train

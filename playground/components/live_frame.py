@@ -56,7 +56,10 @@ from typing import Any
 
 import numpy as np
 
-from engine.core.datasets import MULTICLASS, REGRESSION, Dataset
+from engine.core.config import RunConfig
+from engine.core.datasets import MULTICLASS, OWN_SQUARE, REGRESSION, Dataset, plot_bounds, task_of
+from engine.core.heads import head_for
+from engine.core.models import build_model
 from engine.core.probes import DecisionGrid, decision_grid, flat_parameters, grad_norms, hidden_grids, layer_names
 from engine.core.trainer import Trainer
 from playground import palette
@@ -144,6 +147,7 @@ def live_texts(lang: str = DEFAULT_LANGUAGE) -> dict[str, str]:
         "feature_x1x2": t("live.feature.x1x2", lang),
         "feature_sin_x1": t("live.feature.sin_x1", lang),
         "feature_sin_x2": t("live.feature.sin_x2", lang),
+        "save_image": t("live.tools.save_image", lang),
     }
 
 
@@ -374,3 +378,53 @@ def live_frame(trainer: Trainer, show_test: bool = True, log_loss: bool = False,
         raise ValueError("record a snapshot of the current step before drawing it")
     return live_message(trainer, [snapshot(trainer, resolution)], Sent(), run=0, playing=False, interval=1.0,
                         show_test=show_test, log_loss=log_loss, resolution=resolution, texts=texts, scale=scale)
+
+
+BOARD_RUN = -1  # the `run` of a board's messages: a board is no run, and the next run starts afresh
+
+
+def board_frame(config: RunConfig, x: np.ndarray, y: np.ndarray, n_classes: int, *, show_test: bool = True,
+                resolution: int = BOUNDARY_RESOLUTION, texts: Mapping[str, str] | None = None, scale: float = 1.0,
+                now: float | None = None) -> Frame:
+    """A full message with no run: a board of drawn points `x`, `y` (too few to train on), all drawn
+    as training points on own data's plane, and the network `config` describes with every weight
+    zero, so the plane shows no answer (undecided everywhere) and the curves nothing yet."""
+    texts = dict(texts or live_texts())
+    task = task_of(n_classes)
+    n_outputs = head_for(task).n_outputs(n_classes)
+    model = build_model(config, (len(config.features),), n_outputs)
+    x = np.asarray(x, dtype=np.float64).reshape(-1, 2) * config.input_scale
+    plane: dict[str, Any] = {"bounds": plot_bounds(np.concatenate([x, OWN_SQUARE * config.input_scale])),
+                             "res": resolution}
+    if task == MULTICLASS:
+        plane["classes"] = n_outputs
+    if task == REGRESSION:
+        plane["range"] = list(value_range(np.asarray(y, dtype=np.float64)))
+    hidden = list(config.hidden_sizes)
+    shown = [min(n, MAX_NEURONS_SHOWN) for n in [len(config.features), *hidden, n_outputs]]
+    layers = len(model.linears)
+    header = {
+        "text": texts, "scale": scale, "palette": palette.for_browser(), "task": task, "run": BOARD_RUN,
+        "playing": False, "interval": 1.0, "now": time.time() if now is None else now, "show_test": show_test,
+        "plane": plane,
+        "network": {
+            "inputs": list(config.features), "hidden": hidden, "outputs": n_outputs, "activation": config.activation,
+            "layers": [list(layer.weight.shape) for layer in model.linears], "names": layer_names(model),
+            "shown": shown, "thumb_res": THUMBNAIL_RESOLUTION, "thumbs": 0 < sum(shown[1:-1]) <= MAX_THUMBNAILS,
+            "mode": "weights",
+        },
+        "snapshots": [{"step": 0, "epoch": 0.0, "t": time.time() if now is None else now, "diverged": False,
+                       "train_loss": None, "test_loss": None, "train_acc": None, "test_acc": None,
+                       "grads": [None] * layers}],
+        "curves": {"full": True, "log": False, "x": [], "train_loss": [], "test_loss": [],
+                   **({} if task == REGRESSION else {"train_acc": [], "test_acc": []}), "grads": [[] for _ in range(layers)]},
+        "stop": None,
+        "points": True,
+    }
+    target_type = np.float32 if task == REGRESSION else np.uint8
+    blobs = {
+        "weights": np.zeros((1, flat_parameters(model).size), dtype=np.float32),
+        "train_x": x.astype(np.float32), "train_y": np.asarray(y).astype(target_type),
+        "test_x": np.zeros((0, 2), dtype=np.float32), "test_y": np.zeros(0, dtype=target_type),
+    }
+    return Frame(header, blobs)

@@ -16,6 +16,7 @@ the script; Streamlit calls the component again when the theme changes, and it r
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -39,6 +40,7 @@ _HTML = """
     <canvas class="gradbars" role="img"></canvas>
   </div>
   <canvas class="network" role="img"></canvas>
+  <div class="tools"><button class="save" type="button"></button></div>
 </div>
 """
 
@@ -68,6 +70,12 @@ _component = st.components.v2.component(
 )
 
 
-def live_view(frame: Frame, key: str) -> None:
-    """Send the browser one message (from `live_message`) to play back."""
-    _component(key=key, data=frame.to_bytes(), height="content")
+def live_view(frame: Frame, key: str, on_click: Callable[[], None] | None = None) -> None:
+    """Send the browser one message (from `live_message`) to play back. With `on_click` the plane
+    takes clicks (a crosshair cursor): each sends its point on the plane as the `click` trigger,
+    {"x1": ..., "x2": ...}, and calls `on_click`, which reads it from `st.session_state[key]`."""
+    if on_click is None:
+        _component(key=key, data=frame.to_bytes(), height="content")
+        return
+    drawing = Frame({**frame.header, "draw": True}, frame.blobs)
+    _component(key=key, data=drawing.to_bytes(), height="content", on_click_change=on_click)

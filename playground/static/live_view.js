@@ -9,7 +9,8 @@
 // Streamlit calls the default export again for every new message, and sometimes with the same
 // one, with the same parentElement: what a view keeps between messages (words, points, curves,
 // snapshots waiting to be painted) lives in its state, keyed by that element, and a message seen
-// already changes nothing. No listeners are added; canvases and buffers are reused.
+// already changes nothing. The one listener is the plane's click (own data, `takeClicks`), set once;
+// canvases and buffers are reused.
 // Every word drawn comes from the messages (`T`, see live_frame.py `live_texts`), every colour too
 // (`C`, from the palette: playground/palette.py, the Okabe-Ito colours every figure of the
 // playground uses), and every size is multiplied by the scale `S` (larger in presenter mode);
@@ -779,6 +780,7 @@ function drawBoundary(canvas, p, image) {
   ctx.save(); ctx.translate(12 * S, box.t + size / 2); ctx.rotate(-Math.PI / 2);
   text(ctx, T.x2, 0, 0, { size: 13, align: "center", max: size }); ctx.restore();
   if (task === "regression") colourBar(ctx, T, plane.range, box.l + size + 14 * S, box.t, size);
+  return box;
 }
 
 // The regression's colour scale: a vertical bar beside the plane, values on its right.
@@ -1022,7 +1024,7 @@ function paint(state, { m, index, t }) {
     outputs = [picture];
   }
   label(q("canvas.boundary"), regression ? T.aria_surface : T.aria_boundary);
-  drawBoundary(q("canvas.boundary"), p, picture);
+  state.plane = { box: drawBoundary(q("canvas.boundary"), p, picture), bounds: m.plane.bounds };  // where a click lands
 
   // The curves up to the step on screen: they never run ahead of the plane.
   const c = state.curves;
@@ -1056,6 +1058,9 @@ function paint(state, { m, index, t }) {
   barChart(q("canvas.gradbars"), T, { title: T.gradient_now, values: snap.grads, labels: names, yLabel: T.gradient_axis });
   label(q("canvas.network"), T.aria_network);
   drawNetwork(q("canvas.network"), p, outputs);
+  const save = q("button.save");  // "Save image": labelled in the view's language, its one handler set once
+  if (save.textContent !== T.save_image) save.textContent = T.save_image;
+  if (!save.onclick) save.onclick = () => saveImage(state);
   state.shown = { t, step: snap.step };
   state.painted = { m, index, t };
   // Counters read by bench/ui_fps.py and the browser tests: frames painted, the step and the
@@ -1063,15 +1068,80 @@ function paint(state, { m, index, t }) {
   window.__playgroundStep = snap.step;
   window.__playgroundShownT = t;
   window.__playgroundTask = task;
+  window.__playgroundPoints = state.points ? state.points.train_y.length + state.points.test_y.length : 0;
   window.__playgroundDrawMs = (window.__playgroundDrawMs || 0) + performance.now() - started;
   requestAnimationFrame(() => { window.__playgroundFrames = (window.__playgroundFrames || 0) + 1; });
 }
 
-export default function ({ data: payload, parentElement }) {
+// "Save image": the view as one PNG, laid out as on screen (the status figures, the plane, the
+// curves, the gradients and the network) on the theme's background, at the screen's pixel ratio,
+// downloaded through a link with `download` (nothing leaves the browser).
+function saveImage(state) {
+  const root = state.root.querySelector(".live"), box = root.getBoundingClientRect();
+  const ratio = window.devicePixelRatio || 1;
+  const shown = [...root.querySelectorAll("canvas, .status .cell")]
+    .map((element) => [element, element.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
+  const height = Math.max(...shown.map(([, r]) => r.bottom)) - box.top, margin = 12;  // CSS pixels around it all
+  const out = document.createElement("canvas");
+  out.width = Math.round((box.width + 2 * margin) * ratio);
+  out.height = Math.round((height + 2 * margin) * ratio);
+  const ctx = out.getContext("2d");
+  ctx.scale(ratio, ratio);
+  ctx.fillStyle = getComputedStyle(root).getPropertyValue("--st-background-color").trim() || "#ffffff";
+  ctx.fillRect(0, 0, box.width + 2 * margin, height + 2 * margin);
+  ctx.translate(margin, margin);
+  ctx.textBaseline = "top";
+  for (const [element, r] of shown) {
+    const x = r.left - box.left, y = r.top - box.top;
+    if (element instanceof HTMLCanvasElement) {
+      ctx.drawImage(element, x, y, r.width, r.height);
+      continue;
+    }
+    const cellStyle = getComputedStyle(element);  // a status cell: its background, then its name and value
+    ctx.fillStyle = cellStyle.backgroundColor;
+    ctx.beginPath();
+    ctx.roundRect(x, y, r.width, r.height, parseFloat(cellStyle.borderRadius) || 0);
+    ctx.fill();
+    for (const part of element.children) {
+      const p = part.getBoundingClientRect(), f = getComputedStyle(part);
+      ctx.font = `${f.fontWeight} ${f.fontSize} ${f.fontFamily}`;
+      ctx.fillStyle = f.color;
+      ctx.fillText(part.textContent, p.left - box.left, p.top - box.top, p.width);
+    }
+  }
+  out.toBlob((blob) => {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `playground-step${state.shown ? state.shown.step : 0}.png`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  }, "image/png");
+}
+
+// Your own data (header `draw`): a click on the plane sends its point, in the plane's coordinates,
+// as the component's `click` trigger; the page adds it to the drawing and the next message shows it.
+function takeClicks(state, m, setTriggerValue) {
+  const canvas = state.root.querySelector("canvas.boundary");
+  state.draw = Boolean(m.draw);
+  state.setTriggerValue = setTriggerValue;
+  canvas.classList.toggle("drawing", state.draw);
+  if (canvas.onclick) return;  // one handler, set once; it reads the state as it is at the click
+  canvas.onclick = (event) => {
+    const plane = state.plane;
+    if (!state.draw || !plane || !state.setTriggerValue) return;
+    const { box } = plane, [[x1lo, x1hi], [x2lo, x2hi]] = plane.bounds;
+    const u = (event.offsetX - box.l) / box.s, v = (box.t + box.s - event.offsetY) / box.s;
+    if (u < 0 || u > 1 || v < 0 || v > 1) return;  // on the axes' labels, not on the plane
+    state.setTriggerValue("click", { x1: x1lo + u * (x1hi - x1lo), x2: x2lo + v * (x2hi - x2lo) });
+  };
+}
+
+export default function ({ data: payload, parentElement, setTriggerValue }) {
   if (!(payload instanceof Uint8Array) || payload.length < 4) return;
   window.__playgroundMessageAt = Date.now();  // read by the page's watchdog (playground/components/watchdog.py)
   const state = stateOf(parentElement);
   const m = messageOf(...unpack(payload));
+  takeClicks(state, m, setTriggerValue);
   const id = `${m.run} ${m.now}`;
   if (id === state.seen) {  // the same message again: nothing new, unless the theme changed (Streamlit calls again then)
     if (state.painted && !state.raf && themeOf(parentElement.querySelector(".live")) !== state.theme) paint(state, state.painted);

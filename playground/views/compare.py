@@ -22,7 +22,7 @@ from engine.core.probes import decision_grid, grad_norms, layer_names
 from engine.core.trainer import Trainer
 from engine.course.links import SEEDS, CompareLink
 from engine.experiments.compare import ALIGNS, Comparison, epochs_after, snapshot_epochs
-from playground import controls, figures, labels, lesson_panel, scheduler, urls, viewer
+from playground import controls, figures, labels, lesson_panel, scheduler, take_home, urls, viewer
 from playground.i18n import t
 from playground.problems import say
 from playground.sessions import MAX_STEPS_PER_TICK, Job, cpu_budget
@@ -319,6 +319,8 @@ def page() -> None:
             st.rerun()  # the page's pace no longer fits its cost or the server's load: take the new one
 
     live()
+    take_home.panel(PAGE, {label: take_home.Run(run) for label, run in zip(run_labels, comparison.runs)}, busy=playing,
+                    image_hint=t("takehome.image_hint_charts"))
 
 
 if __name__ == "__main__":  # Streamlit runs this file as the page

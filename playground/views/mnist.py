@@ -23,7 +23,8 @@ from engine.core.optimizers import OPTIMIZERS
 from engine.core.probes import class_probabilities, feature_maps, grad_norms, layer_names
 from engine.course.links import MAX_EPOCHS, MnistLink
 from engine.course.presets import MNIST_PRESETS
-from playground import controls, figures, labels, lesson_panel, urls, viewer
+from engine.export.run_files import RunSettings, load_weights
+from playground import controls, figures, labels, lesson_panel, take_home, urls, viewer
 from playground.components.draw_digit import draw_digit
 from playground.i18n import t
 from playground.problems import say
@@ -177,6 +178,20 @@ def _session(config: RunConfig) -> MnistSession | None:
     return session
 
 
+def _continue(settings: RunSettings, weights: bytes) -> None:
+    """Go on from an uploaded run (take_home's Continue, before the page reruns): a new run of its
+    settings from its weights, and the settings into the sidebar."""
+    config = settings.final_config
+    link = MnistLink(config, max(1, min(st.session_state[SAVED][0].epochs, max_epochs(config))))
+    session = MnistSession(config)
+    load_weights(session.trainer, weights, (settings.weights_from or 0) + settings.steps)
+    old: MnistSession | None = st.session_state.get(STATE)
+    if old is not None:
+        old.close()
+    st.session_state[STATE] = session
+    _load(link, None)
+
+
 def _progress(session: MnistSession) -> None:
     trainer = session.trainer
     ahead, wait = session.queue.place(session)
@@ -271,7 +286,7 @@ def _draw_tab(session: MnistSession) -> None:
         probabilities = class_probabilities(session.trainer.network, normalise(digit[None]))[0]
         guess = int(probabilities.argmax())
         st.markdown(t("mnist.draw.says", digit=guess, confidence=probabilities[guess]))
-        if session.trainer.step == 0:
+        if session.trainer.step == 0 and session.trainer.weights_from is None:
             st.warning(t("mnist.draw.untrained"))
         st.image(figures.png_data_uri(digit), width=112, caption=t("mnist.draw.sees"))
         st.plotly_chart(figures.probabilities_figure(probabilities, view=viewer.current()), width="stretch",
@@ -329,6 +344,9 @@ def page() -> None:
             st.rerun()  # finished: draw the analysis below with the trained network
 
     live()
+    take_home.panel(PAGE, {"": take_home.Run(session.trainer)}, busy=session.busy,
+                    load=None if viewer.presenting() else _continue, images=True,
+                    image_hint=t("takehome.image_hint_charts"))
     if session.busy:
         st.caption(t("mnist.run.analysis_after"))
         return

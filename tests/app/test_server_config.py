@@ -43,3 +43,10 @@ def test_a_click_never_starts_a_second_script_thread_beside_a_running_tick():
     place: the new run then drew a step with no snapshot (seen under load). Reruns wait instead."""
     assert SETTINGS["runner"]["fastReruns"] is False
     assert "--runner.fastReruns=false" in cli.streamlit_flags()
+
+
+def test_uploads_are_capped_to_the_largest_file_a_page_takes():
+    from engine.export.run_files import MAX_WEIGHTS_BYTES
+
+    assert MAX_WEIGHTS_BYTES <= SETTINGS["server"]["maxUploadSize"] * 2**20 < 200 * 2**20 // 4
+    assert f"--server.maxUploadSize={SETTINGS['server']['maxUploadSize']}" in cli.streamlit_flags()
