@@ -30,14 +30,17 @@ import numpy as np
 import torch
 
 from engine.core.config import FIELDS, MAX_SEED, MAX_TRAIN_STEPS, ConfigError, RunConfig, format_value, parse_value, unused
+from engine.core.datasets import OWN
 from engine.core.loop import Snapshots, train
 from engine.core.metrics import confusion_matrix, per_class_accuracy
 from engine.core.mnist_data import DATA_DIR, MIRRORS, MNIST_FILES, MnistError, download_mnist, one_line, shown
+from engine.core.own_data import own_point_count
 from engine.core.probes import class_probabilities, grad_norms
 from engine.core.problems import Name, Problem
 from engine.core.trainer import WATCH_EVERY, Metrics, Trainer
 from engine.course.presets import MNIST_PRESETS, Preset
 from engine.experiments.seeds import MAX_SEEDS, SeedsTrainer, spread
+from engine.export.script import START_WEIGHTS, run_script, weight_names
 
 if TYPE_CHECKING:  # the course is imported where `lessons` runs: `train` need not build the lessons
     from engine.course.lessons import Check, Lesson
@@ -282,7 +285,11 @@ def export_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", default="-", metavar="FILE", help="where to write the script (default: print it)")
     parser.add_argument("--settings", type=Path, default=None, metavar="FILE",
                         help="a run's settings saved from a page (its JSON download, with the settings changed while it "
-                             "played): the script replays that run; --steps then defaults to the steps it had trained")
+                             "played): the script replays that run; --steps then defaults to the steps it had trained. "
+                             f"A run that started from uploaded weights reads them from {START_WEIGHTS}")
+    parser.add_argument("--points-csv", default=None, metavar="NAME",
+                        help="a run on points uploaded as a CSV file (dataset own, no drawn points): the file the script "
+                             "reads them from (the page's Points (CSV) download)")
     return parser
 
 
@@ -290,7 +297,6 @@ def export_main(argv: Sequence[str]) -> int:
     """`python -m engine export-script <train flags> [--steps N] [--out run.py]`, or `--settings
     run.json`; returns the exit code."""
     from engine.export.run_files import read_settings  # here: `train` need not import safetensors
-    from engine.export.script import run_script
 
     parser = export_parser()
     try:
@@ -303,7 +309,7 @@ def export_main(argv: Sequence[str]) -> int:
                 settings = read_settings(args.settings.read_bytes())
             except OSError as error:
                 raise UsageError(f"cannot read {args.settings}: {error.strerror}") from None
-            config, changes = settings.config, settings.changes
+            config, changes, weights_from = settings.config, settings.changes, settings.weights_from
             steps = settings.steps if args.steps is None else args.steps
             if not 1 <= steps <= MAX_TRAIN_STEPS:
                 raise ConfigError("whole_range", name=Name("--steps"), low=1, high=MAX_TRAIN_STEPS, value=steps)
@@ -313,8 +319,11 @@ def export_main(argv: Sequence[str]) -> int:
                 raise UsageError("a script trains one seed: leave out --seeds")
             for warning in warnings:
                 print(f"warning: {warning}", file=sys.stderr)
-            changes = ()
-        script = run_script(config, steps, changes)
+            changes, weights_from = (), None
+        if config.dataset == OWN and not own_point_count(config.own_points) and args.points_csv is None:
+            raise UsageError("this run trained on points uploaded as a CSV file: give that file with --points-csv NAME")
+        script = run_script(config, steps, changes, points_csv_name=args.points_csv, weights_from=weights_from,
+                            weight_names=weight_names(config) if weights_from is not None else ())
     except (UsageError, ConfigError, MnistError, ValueError) as error:
         return _bad_arguments(error)
     if args.out == "-":

@@ -98,12 +98,13 @@ def upload() -> Upload | str | None:
     file = st.session_state.get(UPLOAD)
     if file is None:
         return None
-    wanted = (file.file_id, task(), current_language())  # (its message is said in the page's language)
+    wanted, lang = (file.file_id, task()), current_language()
     kept = st.session_state.get(READ)
-    if kept is not None and kept[0] == wanted:
-        return kept[1]
-    st.session_state[READ] = (wanted, _read(file))
-    return st.session_state[READ][1]
+    # The same points in any language (a new object would restart the run); a message is said in the page's.
+    if kept is not None and kept[0] == wanted and (isinstance(kept[2], Upload) or kept[1] == lang):
+        return kept[2]
+    st.session_state[READ] = (wanted, lang, _read(file))
+    return st.session_state[READ][2]
 
 
 def _read(file: UploadedFile) -> Upload | str:

@@ -20,6 +20,7 @@ by the time they arrive: the panel asks to pause first.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -42,6 +43,7 @@ from engine.export.run_files import (
     weights_bytes,
 )
 from engine.export.script import START_WEIGHTS, script_for
+from playground import viewer
 from playground.i18n import t
 from playground.problems import say
 
@@ -63,6 +65,7 @@ class Run:
     points: tuple[np.ndarray, np.ndarray] | None = None
 
 
+LOG = logging.getLogger(__name__)
 MEGABYTE = 1024 * 1024
 CODE_HEIGHT = 560  # pixels: the script (a few hundred lines) scrolls inside the panel
 
@@ -85,7 +88,7 @@ def panel(page: str, runs: Mapping[str, Run], *, busy: bool, lock: AbstractConte
     with box:
         st.caption(t("takehome.intro"))
         if busy:
-            st.info(t("takehome.pause_first"), icon=":material/pause:")
+            st.info(t("takehome.stop_first" if images else "takehome.pause_first"), icon=":material/pause:")
         elif runs:
             label = next(iter(runs))
             if len(runs) > 1:
@@ -109,7 +112,8 @@ def _code_and_files(page: str, run: Run, lock: AbstractContextManager, image_hin
                 return build(trainer)
         return built
 
-    points_name = f"{stem}-points.csv" if run.points is not None else None
+    # Without the step: a script downloaded later still finds the points file saved earlier.
+    points_name = f"{trainer.config.dataset}-points.csv" if run.points is not None else None
 
     def script(trainer: Trainer) -> str:
         return script_for(trainer, points_csv_name=points_name)
@@ -128,7 +132,8 @@ def _code_and_files(page: str, run: Run, lock: AbstractContextManager, image_hin
              t("takehome.script_note_start", file=START_WEIGHTS) if weights_from is not None else "", image_hint]
     st.caption(" ".join(note for note in notes if note))
     if st.toggle(t("takehome.show_code"), key=_key(page, "show_code"), help=t("takehome.show_code_help")):
-        st.code(locked(script)(), language="python", height=CODE_HEIGHT)
+        # Presenter mode's larger text would push long lines out of sight: they wrap there.
+        st.code(locked(script)(), language="python", height=CODE_HEIGHT, wrap_lines=viewer.presenting())
 
 
 def _megabytes(limit: int) -> int:
@@ -178,6 +183,9 @@ def _take(page: str, load: Load, images: bool, settings_key: str, weights_key: s
             problem = t("takehome.cannot_load", error=say(error))
         except Refused as refused:
             problem = str(refused)
+        except Exception:  # a file no check foresaw: said plainly on the page, the details in the server's console
+            LOG.exception("an uploaded run could not be loaded")
+            problem = t("takehome.cannot_load", error=t("takehome.unforeseen"))
     if problem:
         state[_key(page, "problem")] = problem
     else:

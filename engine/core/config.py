@@ -128,6 +128,9 @@ class RunConfig:
     seed: int = field(default=0, metadata=_flag("--seed", "random seed: same seed, same data and same run"))
 
     def __post_init__(self) -> None:
+        for name in TEXT_FIELDS:  # before any lookup by them: a list from a JSON file is no name
+            if not isinstance(getattr(self, name), str):
+                raise ConfigError("text_setting", name=Name(name), value=str(getattr(self, name))[:80])
         if self.learning_rate is None and self.optimizer in OPTIMIZERS:
             object.__setattr__(self, "learning_rate", OPTIMIZERS[self.optimizer].lr_for(self.images))
         for name in ("hidden_sizes", "conv_channels", "features"):
@@ -208,6 +211,8 @@ class RunConfig:
 
 
 FIELDS: dict[str, dataclasses.Field] = {f.name: f for f in dataclasses.fields(RunConfig)}
+# Fields whose value is a name (or text): RunConfig refuses anything else before looking it up.
+TEXT_FIELDS = tuple(name for name, spec in FIELDS.items() if spec.type == "str")
 
 
 def unknown_settings(keys: Iterable[str], known: Container[str]) -> list[Problem]:
@@ -350,7 +355,8 @@ def _validate(c: RunConfig) -> None:
     _check(_is_number(c.input_scale) and 0 < c.input_scale <= MAX_INPUT_SCALE,
            "above_zero_at_most", name="input_scale", high=MAX_INPUT_SCALE, value=c.input_scale)
     _check(isinstance(c.standardize, bool), "true_or_false", name="standardize", value=c.standardize)
-    _check(isinstance(c.features, tuple) and len(c.features) >= 1 and all(name in FEATURES for name in c.features),
+    _check(isinstance(c.features, tuple) and len(c.features) >= 1
+           and all(isinstance(name, str) and name in FEATURES for name in c.features),
            "features", choices=names(FEATURES), value=c.features)
     _check(len(set(c.features)) == len(c.features), "features_repeated", value=list(c.features))
     _check(isinstance(c.hidden_sizes, tuple) and all(_is_int(w) for w in c.hidden_sizes),

@@ -135,6 +135,8 @@ def points_dataset(config: RunConfig) -> Dataset:
 
 # ---------------------------------------------------------------- CSV files
 
+MAX_CSV_VALUE = 1e30  # a CSV value's size at most: float32, the network's numbers, ends near 3.4e38
+
 
 def _row(fields: list[str], n_classes: int) -> tuple[float, float, float] | Problem:
     """One data row's x1, x2 and target, or what is wrong with it."""
@@ -145,9 +147,9 @@ def _row(fields: list[str], n_classes: int) -> tuple[float, float, float] | Prob
         try:
             number = float(field)
         except ValueError:
-            return Problem("csv_number", {"value": _excerpt(field)})
-        if not math.isfinite(number):
-            return Problem("csv_number", {"value": _excerpt(field)})
+            return Problem("csv_number", {"value": _excerpt(field), "high": MAX_CSV_VALUE})
+        if not math.isfinite(number) or abs(number) > MAX_CSV_VALUE:  # (beyond float32's range: infinite in training)
+            return Problem("csv_number", {"value": _excerpt(field), "high": MAX_CSV_VALUE})
         numbers.append(number)
     if n_classes and (not numbers[2].is_integer() or not 0 <= numbers[2] < n_classes):
         return Problem("csv_label", {"high": n_classes - 1, "value": _excerpt(fields[2])})
@@ -155,11 +157,17 @@ def _row(fields: list[str], n_classes: int) -> tuple[float, float, float] | Prob
 
 
 def _is_header(fields: list[str]) -> bool:
-    try:
-        float(fields[0])
-    except ValueError:
-        return True
-    return False
+    """A header names its three columns: no field a number (a row of numbers split by anything but
+    commas is a bad row, said as such, not a header dropped silently)."""
+    if len(fields) != 3:
+        return False
+    for field in fields:
+        try:
+            float(field)
+        except ValueError:
+            continue
+        return False
+    return True
 
 
 def read_points_csv(text: str, task: str) -> tuple[np.ndarray, np.ndarray]:

@@ -125,8 +125,9 @@ ENGLISH: dict[str, str] = {
     "csv_bad_rows": "{count} row(s) of the CSV file cannot be read: {rows}",
     "csv_line": "line {line}: {problem}",
     "csv_more": "and {count} more",
-    "csv_columns": "expected 3 values separated by commas (x1, x2, label or value), got {count}",
-    "csv_number": "{value} is not a finite number",
+    "csv_columns": "expected 3 values separated by commas (x1, x2, label or value), got {count}; "
+                   "a file that uses semicolons or tabs must be saved with commas",
+    "csv_number": "{value} is not a number from -{high} to {high}",
     "csv_label": "the label must be a whole number from 0 to {high}, got {value}",
     "compare_own_data": "Compare trains on the generated datasets, not on your own data",
     # ---- the command line
@@ -137,7 +138,10 @@ ENGLISH: dict[str, str] = {
     "loss_nan": "NaN",
     "loss_infinite": "infinite",
     # ---- a run's files, uploaded (engine.export.run_files)
-    "file_too_big": "the {what} file is {size} bytes; at most {high} are taken",
+    "settings_too_big": "the settings file is {size} bytes; at most {high} are taken",
+    "weights_too_big": "the weights file is {size} bytes; at most {high} are taken",
+    "weights_type": "the weights {name} are {got} numbers; this network's are {expected}",
+    "text_setting": "{name} must be a name (text), got {value}",
     "settings_not_json": "the settings file is not JSON (save it again from the page's downloads)",
     "settings_not_ours": "this JSON file is not a run's settings (no \"format\": \"{format}\")",
     "settings_version": "settings of version {value} cannot be read here; version {version} can",

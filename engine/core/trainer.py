@@ -50,6 +50,8 @@ EVAL_PART_WORK = 10**9
 # Steps between the snapshots early stopping looks at on 2D points (engine.core.loop's EVERY_10,
 # playground.classroom's HISTORY_EVERY: where every page records).
 WATCH_EVERY = 10
+# Live changes and mid-epoch snapshots a run keeps for its exported script (each is one click).
+MAX_KEPT = 1_000
 # `upcoming_batches` when every batch has the same size.
 ALIKE_FOREVER = 10**9
 
@@ -181,6 +183,9 @@ class Trainer:
         self.start_config = c  # the settings at step 0; `changes` says what changed since
         self.changes: list[Change] = []
         self.weights_from: int | None = None  # steps the weights had trained elsewhere, see `start_from`
+        # Steps where a snapshot came mid-epoch (the MNIST lab's Stop) while training figures are running means
+        # over the steps since the last snapshot: an exported script restarts its means there too.
+        self.measured_mid_epoch: list[int] = []
         self.batched = False  # True once it trained in a cohort (engine.core.cohort): equal steps, to rounding
         self.model = build_model(c, tuple(self._x_train.shape[1:]), self.n_outputs)
         self.optimizer = make_optimizer(c.optimizer, self.model.parameters(), c.learning_rate, c.weight_decay)
@@ -370,6 +375,8 @@ class Trainer:
             return
         metrics = metrics or self.evaluate()
         self._running.zero_()
+        if not self.exact_train_metrics and self.step % self.steps_per_epoch and len(self.measured_mid_epoch) < MAX_KEPT:
+            self.measured_mid_epoch.append(self.step)  # (a Stop): the running figures start again here
         h = self.history
         make_room(h)
         h.steps.append(self.step)

@@ -21,6 +21,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import torch
@@ -36,7 +37,10 @@ from engine.core.trainer import Change, Trainer
 SETTINGS_FORMAT = "nn-playground run"
 SETTINGS_VERSION = 1
 MAX_SETTINGS_BYTES = 1_000_000  # a run's settings are a few kB; its live changes a few bytes each
-MAX_CHANGES = 10_000  # live changes a settings file may list (a student moving a slider makes one per release)
+MAX_CHANGES = 1_000  # live changes a settings file may list (a student moving a slider makes one per release)
+# A weights file's header (JSON: each tensor's name, type, shape and place, then the settings) is read
+# and checked before any tensor is made: a file of many tiny tensors would cost seconds to build.
+MAX_WEIGHTS_HEADER_BYTES = 256_000
 # The largest network the caps allow (an MLP on images: 784 inputs, ten hidden layers of 512) is about
 # 2.8 million float32 numbers, 11 MB; a weights file above this is not one of ours.
 MAX_WEIGHTS_BYTES = 16_000_000
@@ -52,7 +56,7 @@ class RunSettings:
     steps: int
     weights_from: int | None = None  # steps its starting weights had trained elsewhere (an uploaded run)
 
-    @property
+    @cached_property
     def final_config(self) -> RunConfig:
         """The config as it was when the run was saved: `config` with every change taken."""
         config = self.config
@@ -90,14 +94,14 @@ def read_settings(data: bytes | str) -> RunSettings:
     config (every value as `RunConfig` checks it) and each change (steps in order, only the
     settings a run takes live). Raises ConfigError saying what is wrong."""
     if len(data) > MAX_SETTINGS_BYTES:
-        raise ConfigError("file_too_big", what=Name("settings"), size=len(data), high=MAX_SETTINGS_BYTES)
+        raise ConfigError("settings_too_big", size=len(data), high=MAX_SETTINGS_BYTES)
     try:
         values = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # (brackets nested deeper than Python recurses)
         raise ConfigError("settings_not_json") from None
     if not isinstance(values, dict) or values.get("format") != SETTINGS_FORMAT or not isinstance(values.get("config"), dict):
         raise ConfigError("settings_not_ours", format=SETTINGS_FORMAT)
-    if values.get("version") != SETTINGS_VERSION:
+    if type(values.get("version")) is not int or values["version"] != SETTINGS_VERSION:
         raise ConfigError("settings_version", value=values.get("version"), version=SETTINGS_VERSION)
     config = RunConfig.from_dict(values["config"])
     steps = _whole(values.get("steps"), 0, MAX_TRAIN_STEPS, "steps")
@@ -118,7 +122,7 @@ def _changes(config: RunConfig, entries: Sequence[Any], steps: int) -> tuple[Cha
         step = _whole(entry.get("step"), max(last, 0), steps, "step")
         settings = {name: value for name, value in entry.items() if name != "step"}
         unknown = sorted(set(settings) - Trainer.LIVE_FIELDS)
-        if unknown or not settings:
+        if unknown or not settings or any(value is None for value in settings.values()):
             raise ConfigError("settings_change_fields", names=Names(unknown), live=Names(sorted(Trainer.LIVE_FIELDS)))
         config = config.replace(**{name: _native(name, value) for name, value in settings.items()})  # checks the values
         changes.append(Change(step, {name: getattr(config, name) for name in settings}))
@@ -143,23 +147,45 @@ def read_weights(trainer: Trainer, data: bytes) -> dict[str, torch.Tensor]:
     """Uploaded weights, checked against `trainer`'s network: a safetensors file (read as
     tensors only) holding exactly its tensors, each of the same shape and type, all finite."""
     if len(data) > MAX_WEIGHTS_BYTES:
-        raise ConfigError("file_too_big", what=Name("weights"), size=len(data), high=MAX_WEIGHTS_BYTES)
+        raise ConfigError("weights_too_big", size=len(data), high=MAX_WEIGHTS_BYTES)
+    expected = trainer.model.state_dict()
+    _check_header(data, expected)
     try:
         tensors = load_safetensors(bytes(data))
     except (SafetensorError, ValueError, RuntimeError, TypeError, OverflowError):
         raise ConfigError("weights_unreadable") from None
-    expected = trainer.model.state_dict()
     if set(tensors) != set(expected):
         shown = 6  # names enough to see which network they are (an MLP's layers, a CNN's features)
         raise ConfigError("weights_names", got=Names(list(tensors)[:shown]), expected=Names(list(expected)[:shown]))
     for name, tensor in expected.items():
         got = tensors[name]
-        if got.shape != tensor.shape or got.dtype != tensor.dtype:
+        if got.dtype != tensor.dtype:
+            raise ConfigError("weights_type", name=Name(name), expected=str(tensor.dtype).removeprefix("torch."),
+                              got=str(got.dtype).removeprefix("torch."))
+        if got.shape != tensor.shape:
             raise ConfigError("weights_shape", name=Name(name), expected=f"{tuple(tensor.shape)} {tensor.dtype}",
                               got=f"{tuple(got.shape)} {got.dtype}")
         if got.is_floating_point() and not bool(torch.isfinite(got).all()):
             raise ConfigError("weights_not_finite", name=Name(name))
     return tensors
+
+
+def _check_header(data: bytes, expected: dict[str, torch.Tensor]) -> None:
+    """The safetensors header of `data`, read alone (8 bytes of length, then JSON) and checked to
+    name exactly `expected`'s tensors before any tensor is built."""
+    size = int.from_bytes(data[:8], "little") if len(data) >= 8 else -1
+    if not 0 < size <= min(MAX_WEIGHTS_HEADER_BYTES, len(data) - 8):
+        raise ConfigError("weights_unreadable")
+    try:
+        header = json.loads(data[8 : 8 + size])
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise ConfigError("weights_unreadable") from None
+    if not isinstance(header, dict):
+        raise ConfigError("weights_unreadable")
+    names = [name for name in header if name != "__metadata__"]
+    if set(names) != set(expected):
+        shown = 6  # names enough to see which network they are (an MLP's layers, a CNN's features)
+        raise ConfigError("weights_names", got=Names(names[:shown]), expected=Names(list(expected)[:shown]))
 
 
 def load_weights(trainer: Trainer, data: bytes, trained_steps: int) -> None:
@@ -173,6 +199,7 @@ def history_csv(trainer: Trainer) -> str:
     regression), and each weighted layer's gradient size (input layer first)."""
     h = trainer.history
     out = io.StringIO()
+    out.write("\ufeff")  # UTF-8's byte order mark: spreadsheet programs then read the layer names' arrows right
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc",
                      *(f"grad_norm {name}" for name in layer_names(trainer.model))])

@@ -30,7 +30,7 @@ from engine.core import optimizers as opt
 from engine.core.config import FIELDS, FULL_BATCH, RunConfig, conv_output_size, format_value
 from engine.core.datasets import BINARY, IMAGE_SIZE, MNIST_MEAN, MNIST_STD, MULTICLASS, OWN, REGRESSION, held_out_points
 from engine.core.mnist_data import MNIST_FILES
-from engine.core.models import RELU_FAMILY
+from engine.core.models import RELU_FAMILY, build_model
 from engine.core.own_data import decode_points, own_point_count
 from engine.core.trainer import FULL_EVAL_LIMIT, SHUFFLE_SEED_OFFSET, WATCH_EVERY, Change, Trainer
 
@@ -62,18 +62,26 @@ def script_for(trainer: Trainer, points_csv_name: str | None = None) -> str:
     them from the file `points_csv_name`, which the page offers beside the script."""
     return run_script(trainer.start_config, trainer.step, trainer.changes, points_csv_name=points_csv_name,
                       weights_from=trainer.weights_from, weight_names=list(trainer.model.state_dict()),
-                      batched=trainer.batched)
+                      batched=trainer.batched, measured=trainer.measured_mid_epoch)
+
+
+def weight_names(config: RunConfig) -> list[str]:
+    """The names of the tensors of `config`'s network, as the engine's model (and its saved weights) has them."""
+    in_shape = (1, IMAGE_SIZE, IMAGE_SIZE) if config.images else (len(config.features),)
+    return list(build_model(config, in_shape, _outputs(config)).state_dict())
 
 
 def run_script(config: RunConfig, steps: int, changes: Sequence[Change] = (), *, points_csv_name: str | None = None,
-               weights_from: int | None = None, weight_names: Sequence[str] = (), batched: bool = False) -> str:
+               weights_from: int | None = None, weight_names: Sequence[str] = (), batched: bool = False,
+               measured: Sequence[int] = ()) -> str:
     """The standalone script that trains `config` for `steps` steps, taking each of `changes`
     (live settings) after the step it names. A run that started from uploaded weights (trained
     `weights_from` steps elsewhere) reads them from `START_WEIGHTS`, the file uploaded, whose
     tensors the engine's model names `weight_names` (its `state_dict`'s order, which the
     script's model has too). Raises ValueError for a run on uploaded points without
     `points_csv_name`. A run that trained `batched` with others on a class server (engine.core.cohort)
-    took the same steps, rounded otherwise: the script says its losses agree to a few digits."""
+    took the same steps, rounded otherwise: the script says its losses agree to a few digits. `measured`:
+    steps where the page measured mid-epoch (an MNIST run's Stop), where running training figures restart."""
     if config.dataset == OWN and not own_point_count(config.own_points) and points_csv_name is None:
         raise ValueError("a run on uploaded points needs points_csv_name: its config does not hold them")
     opening = [_header(config, steps, changes, weights_from, batched), _imports(config, weights_from is not None),
@@ -84,7 +92,7 @@ def run_script(config: RunConfig, steps: int, changes: Sequence[Change] = (), *,
         _network(config, weight_names if weights_from is not None else ()),
         _training_setup(config),
         _evaluation(config),
-        _loop(config, changes),
+        _loop(config, changes, [step for step in measured if step < steps]),
     ]
     return "\n\n\n".join(part.strip("\n") for part in parts) + "\n"
 
@@ -113,7 +121,7 @@ def _header(c: RunConfig, steps: int, changes: Sequence[Change], weights_from: i
                 f"{START_WEIGHTS}: the .safetensors file uploaded.") if weights_from is not None else ""
     summary = textwrap.fill(f"{_capital(_network_words(c))} learning {data}, written out by the neural-network "
                             f"playground: {c.optimizer} at learning rate {c.learning_rate:g}, {batch}, seed {c.seed}, "
-                            f"{steps} steps.{live}{uploaded}", width=100)
+                            f"{steps} step{'s' if steps != 1 else ''}.{live}{uploaded}", width=100)
     return f'''"""{summary}
 
 {_same(c, steps, changes, weights_from)}{_rounding(batched)}
@@ -123,7 +131,7 @@ Needs only torch and numpy:  python run.py
 
 
 def _same(c: RunConfig, steps: int, changes: Sequence[Change], weights_from: int | None) -> str:
-    if changes or weights_from is not None:
+    if changes or weights_from is not None or c.dataset == OWN:  # (no `train` command line makes these)
         return ("Same seed, same data, same initial weights, same batch order as on the page: this script\n"
                 "prints the same losses, and its last line is the run's final figures as JSON.")
     return ("Same seed, same data, same initial weights, same batch order as on the page: this script\n"
@@ -134,9 +142,9 @@ def _same(c: RunConfig, steps: int, changes: Sequence[Change], weights_from: int
 def _rounding(batched: bool) -> str:
     if not batched:
         return ""
-    return ("\n\nOn the page, the server trained this network together with other students' networks, as one\n"
-            "batched model: the same steps, with the numbers rounded in another order, so the losses\n"
-            "printed here agree with the page's to about four digits rather than exactly.")
+    return ("\n\nOn the page, the server's class trainer trained this network (it trains every student's\n"
+            "network at once, as one batched model): the same steps, with the numbers rounded in another\n"
+            "order, so the losses printed here agree with the page's to about four digits, not exactly.")
 
 
 def _capital(text: str) -> str:
@@ -593,7 +601,7 @@ def _training_examples(c: RunConfig) -> int:
     return c.n_points - held_out_points(c.n_points, c.test_fraction)
 
 
-def _loop(c: RunConfig, changes: Sequence[Change]) -> str:
+def _loop(c: RunConfig, changes: Sequence[Change], measured: Sequence[int]) -> str:
     images = c.images
     running = images and c.train_size > FULL_EVAL_LIMIT
     may_be_full = any(size == FULL_BATCH or size >= _training_examples(c)
@@ -613,6 +621,9 @@ def _loop(c: RunConfig, changes: Sequence[Change]) -> str:
         setup.append("learning_rate, weight_decay = LEARNING_RATE, WEIGHT_DECAY")
     if running:
         setup.append("seen_loss = seen_correct = seen = 0.0  # the mini-batches' figures since the last measure")
+    measured = measured if running else []
+    if measured:
+        setup.append(f"MEASURED = {set(measured)!r}  # steps the page measured mid-epoch (Stop): the means restart")
     if c.early_stopping:
         setup.append("best = None  # (lowest test loss, its step, its epoch)")
     every = WATCH_EVERY if not images else None
@@ -675,13 +686,13 @@ def _loop(c: RunConfig, changes: Sequence[Change]) -> str:
         "        figures = evaluate(" + ("seen_loss, seen_correct, seen" if running else "") + ")",
         "        break",
     ]
-    measured = "done % steps_per_epoch == 0 or done == STEPS"
+    when = "done % steps_per_epoch == 0 or done == STEPS" + (" or done in MEASURED" if measured else "")
     watching = ""
     if c.early_stopping and every:
-        measured += f" or done % {every} == 0"
+        when += f" or done % {every} == 0"
         watching = f", every {every} steps (where early stopping looks)"
     body += [
-        f"    if {measured}:  # each epoch's end{watching}, and the last step",
+        f"    if {when}:  # each epoch's end{watching}, and the last step",
         "        figures = evaluate(" + ("seen_loss, seen_correct, seen" if running else "") + ")",
     ]
     if running:

@@ -111,3 +111,18 @@ def test_a_bad_row_is_named_in_korean_too(open_2d):
     run(at)
     (error,) = at.error
     assert "2번째 줄" in error.value and "레이블 (label)" in error.value
+
+
+def test_switching_the_language_keeps_a_csv_runs_progress(open_2d):
+    at = open_2d({"dataset": "own"})
+    x = np.random.default_rng(1).uniform(-1, 1, size=(30, 2))
+    at.file_uploader(key="own.csv").set_value(("mine.csv", points_csv(x, (x[:, 0] > 0).astype(np.int64)).encode(),
+                                                "text/csv"))
+    run(at)
+    at.button(key="step").click()
+    run(at)
+    session = at.session_state["playground.session"]
+    assert session.trainer.step == 1
+    at.session_state["lang"] = "ko"
+    run(at)
+    assert at.session_state["playground.session"].trainer.step == 1  # the same points, not a new run

@@ -103,7 +103,7 @@ def test_the_code_and_the_files_are_of_the_run_at_its_step(open_2d, files):
     settings = read_settings(files["circle-mlp-step10-settings.json"]())
     assert settings.steps == 10 and settings.config.dataset == "circle"
     history = files["circle-mlp-step10-history.csv"]().splitlines()
-    assert history[0].startswith("step,epoch,train_loss,test_loss") and history[-1].startswith("10,")
+    assert history[0].startswith("\ufeffstep,epoch,train_loss,test_loss") and history[-1].startswith("10,")
     trainer = at.session_state["playground.session"].trainer
     tensors = read_tensors(files["circle-mlp-step10.safetensors"]())
     assert all(torch.equal(tensors[name], value) for name, value in trainer.model.state_dict().items())

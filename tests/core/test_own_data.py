@@ -157,7 +157,19 @@ def test_bad_rows_of_a_csv_file_are_named_by_their_line_numbers():
     for line in (3, 4, 6, 7, 8):
         assert f"line {line}:" in message
     assert "line 9" not in message and "and 1 more" in message
-    assert "'zero' is not a finite number" in message and "from 0 to 1, got '2'" in message
+    assert "'zero' is not a number from -1e+30 to 1e+30" in message and "from 0 to 1, got '2'" in message
+
+
+def test_a_csv_file_split_by_semicolons_is_a_bad_row_not_a_header():
+    with pytest.raises(ConfigError) as error:
+        read_points_csv("0.1;0.2;0\n0.3;0.4;1\n", "binary")
+    message = str(error.value)
+    assert "line 1:" in message and "line 2:" in message and "saved with commas" in message
+
+
+def test_csv_values_beyond_float32s_range_are_refused():
+    with pytest.raises(ConfigError, match="1e300"):
+        read_points_csv("0,0,1\n1e300,0,0\n", "binary")
 
 
 @pytest.mark.parametrize("text, code", [

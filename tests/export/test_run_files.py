@@ -60,6 +60,12 @@ def test_settings_round_trip_with_their_live_changes():
     ("not json {", "settings_not_json"),
     ('{"some": "json"}', "settings_not_ours"),
     ('{"format": "nn-playground run", "version": 7, "config": {}}', "settings_version"),
+    ('{"format": "nn-playground run", "version": true, "config": {}}', "settings_version"),
+    ('{"format": "nn-playground run", "version": 1, "config": {"optimizer": ["adam"]}, "steps": 1}', "text_setting"),
+    ('{"format": "nn-playground run", "version": 1, "config": {"features": [[1]]}, "steps": 1}', "features"),
+    ('[' * 100_000, "settings_not_json"),
+    ('{"format": "nn-playground run", "version": 1, "config": {}, "steps": 9, '
+     '"changes": [{"step": 3, "learning_rate": null}]}', "settings_change_fields"),
     ('{"format": "nn-playground run", "version": 1, "config": {"dataset": "nope"}, "steps": 1}', "unknown_choice"),
     ('{"format": "nn-playground run", "version": 1, "config": {"hidden_sizes": [999]}, "steps": 1}', "layer_width"),
     ('{"format": "nn-playground run", "version": 1, "config": {}, "steps": -1}', "whole_range"),
@@ -110,7 +116,10 @@ def test_cnn_weights_with_batch_norm_statistics_round_trip():
     (lambda t: weights_bytes(Trainer(RunConfig(hidden_sizes=(4, 5)))), "weights_shape"),
     (lambda t: save_safetensors({n: torch.full_like(v, float("nan")) for n, v in t.model.state_dict().items()}),
      "weights_not_finite"),
-    (lambda t: save_safetensors({n: v.double() for n, v in t.model.state_dict().items()}), "weights_shape"),
+    (lambda t: save_safetensors({n: v.double() for n, v in t.model.state_dict().items()}), "weights_type"),
+    # many tiny tensors: refused from the header alone, before seconds of building them
+    (lambda t: save_safetensors({f"t{i}": torch.zeros(0) for i in range(20_000)}), "weights_unreadable"),
+    (lambda t: (10**9).to_bytes(8, "little") + b"{}", "weights_unreadable"),
 ])
 def test_weights_that_do_not_fit_the_network_are_refused(make, code):
     trainer = Trainer(RunConfig())
@@ -135,7 +144,9 @@ def test_the_weights_file_carries_its_settings():
 
 def test_the_history_csv_has_a_row_per_snapshot_and_a_column_per_layer():
     trainer = played()
-    rows = list(csv.reader(io.StringIO(history_csv(trainer))))
+    text = history_csv(trainer)
+    assert text.startswith("\ufeffstep,")  # a spreadsheet reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
     assert rows[0] == ["step", "epoch", "train_loss", "test_loss", "train_acc", "test_acc",
                        "grad_norm in→h1", "grad_norm h1→h2", "grad_norm h2→out"]
     assert [int(row[0]) for row in rows[1:]] == trainer.history.steps

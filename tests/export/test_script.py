@@ -208,7 +208,7 @@ def test_a_run_from_uploaded_weights_starts_the_script_from_them(tmp_path, confi
     assert_same_figures(final, vars(trainer.evaluate()))
 
 
-def test_a_run_the_class_server_trained_batched_with_others_says_its_losses_agree_to_rounding():
+def test_a_run_the_class_trainer_trained_batched_says_its_losses_agree_to_rounding():
     from engine.core.cohort import Cohort
 
     runs = [Trainer(RunConfig(dataset="circle", seed=seed)) for seed in (1, 2, 3)]
@@ -216,8 +216,50 @@ def test_a_run_the_class_server_trained_batched_with_others_says_its_losses_agre
         for _ in range(40):
             cohort.train_step()
     code = script_for(runs[1])
-    assert "together with other students' networks" in code
+    assert "the server's class trainer trained this network" in code
     _, final = run_in_process(code)
     for name, value in vars(runs[1].evaluate()).items():
         assert final[name] == pytest.approx(value, rel=1e-3, abs=1e-4)
-    assert "other students" not in script_for(Trainer(RunConfig()))
+    assert "class trainer" not in script_for(Trainer(RunConfig()))
+
+
+def test_a_mnist_run_stopped_mid_epoch_restarts_its_running_means_there_in_the_script_too():
+    config = RunConfig(dataset="mnist", model="softmax", train_size=6000, batch_size=500)
+    trainer = Trainer(config)
+    train(trainer, 5, snapshots=QUIET)
+    trainer.record()  # the lab's Stop, mid-epoch
+    train(trainer, 7, snapshots=QUIET)
+    trainer.record()  # the epoch's end
+    assert trainer.measured_mid_epoch == [5]
+    _, final = run_in_process(script_for(trainer))
+    h = trainer.history
+    assert_same_figures(final, {"train_loss": h.train_loss[-1], "test_loss": h.test_loss[-1],
+                                "train_acc": h.train_acc[-1], "test_acc": h.test_acc[-1]})
+
+
+def test_the_cli_writes_the_script_of_a_saved_run_that_started_from_uploaded_weights(tmp_path):
+    from engine.cli import main
+    from engine.export.run_files import load_weights, settings_json, weights_bytes
+    from engine.export.script import START_WEIGHTS
+
+    config = RunConfig(dataset="moons", hidden_sizes=(6,))
+    before = Trainer(config)
+    train(before, 12, snapshots=QUIET)
+    trainer = Trainer(config)
+    load_weights(trainer, weights_bytes(before), 12)
+    train(trainer, 9, snapshots=QUIET)
+    (tmp_path / "run.json").write_text(settings_json(trainer))
+    (tmp_path / START_WEIGHTS).write_bytes(weights_bytes(before))
+    assert main(["export-script", "--settings", str(tmp_path / "run.json"), "--out", str(tmp_path / "run.py")]) == 0
+    _, final = run_in_process((tmp_path / "run.py").read_text(), cwd=tmp_path)
+    assert_same_figures(final, vars(trainer.evaluate()))
+
+
+def test_the_cli_asks_for_the_csv_file_of_a_run_on_uploaded_points(tmp_path, capsys):
+    from engine.cli import main
+
+    assert main(["export-script", "--dataset", "own", "--steps", "5"]) == 2
+    assert "--points-csv" in capsys.readouterr().err
+    assert main(["export-script", "--dataset", "own", "--steps", "5", "--points-csv", "mine.csv",
+                 "--out", str(tmp_path / "run.py")]) == 0
+    assert "np.loadtxt('mine.csv'" in (tmp_path / "run.py").read_text()
