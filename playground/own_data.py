@@ -220,5 +220,5 @@ def hint(config: RunConfig) -> None:
         st.caption(t("own.no_drawing_scaled"))
     elif own_point_count(config.own_points) >= MIN_OWN_POINTS:
         st.caption(t("own.hint_draw_value" if task() == REGRESSION else "own.hint_draw"))
-    if not ready(config):
+    if not ready(config) and drawable(config):  # (not drawable: the caption above says why clicks add nothing)
         st.info(t("own.hint_more", low=MIN_OWN_POINTS), icon=":material/touch_app:")

@@ -89,7 +89,8 @@ def _toolbar(session: RunSession, board: bool = False) -> tuple[str, bool, bool]
     epoch.button(t("playground.epoch"), key="epoch", width="stretch", disabled=session.trainer.finished or board,
                  on_click=lambda: session.step(session.trainer.steps_per_epoch), help=t("playground.epoch_help"))
     reset.button(t("playground.reset"), key="reset", icon=":material/restart_alt:", width="stretch", on_click=session.reset,
-                 disabled=board, help=t("playground.reset_help"))
+                 disabled=board, help=t("playground.reset_help" if session.trainer.weights_from is None
+                                        else "playground.reset_help_uploaded"))
     if presenting:  # secondary controls stay as the student or teacher left them
         return (st.session_state.get("playground.speed", "max"), st.session_state.get("playground.show_test", True),
                 st.session_state.get("playground.log_loss", False))

@@ -126,3 +126,10 @@ def test_switching_the_language_keeps_a_csv_runs_progress(open_2d):
     at.session_state["lang"] = "ko"
     run(at)
     assert at.session_state["playground.session"].trainer.step == 1  # the same points, not a new run
+
+
+def test_scaled_inputs_say_why_clicks_add_nothing_and_do_not_ask_for_clicks(open_2d):
+    at = open_2d({"dataset": "own", "input_scale": "10"})
+    said = texts(at)
+    assert "Clicks add points only with input scale 1" in said
+    assert "click on the plane" not in said

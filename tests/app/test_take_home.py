@@ -140,6 +140,7 @@ def test_a_saved_run_uploaded_continues_from_its_weights(open_2d, files):
     at.button(key="step").click()
     ok(at.run())
     assert session.trainer.step == 1 and errors(at) == []
+    assert "uploaded weights are let go" in at.button(key="reset").help  # Reset says what it does to them
 
 
 @pytest.mark.parametrize(("lang", "expected"), [("en", "not JSON"), ("ko", "JSON이 아닙니다")])
