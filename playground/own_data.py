@@ -184,8 +184,7 @@ def add_point(x1: float, x2: float) -> bool:
         return False
     target = st.session_state.get(VALUE, 0.5) if n_classes == 0 else min(st.session_state.get(CLASS, 0), n_classes - 1)
     point = np.clip([[x1, x2]], -1.0, 1.0)
-    task_name = REGRESSION if n_classes == 0 else task_of(n_classes)
-    st.session_state[BOARD] = encode_points(np.concatenate([x, point]), np.append(y, target), task_name)
+    st.session_state[BOARD] = encode_points(np.concatenate([x, point]), np.append(y, target), task_of(n_classes))
     return True
 
 

@@ -30,10 +30,10 @@ import numpy as np
 from engine.core.cohort import Cohort
 from engine.core.config import FIELDS, RunConfig
 from engine.core.cost import evaluation_work, step_work
-from engine.core.datasets import OWN, Dataset, own_dataset
+from engine.core.datasets import Dataset, own_dataset
 from engine.core.loop import EVERY_10, Budget, Run, Snapshots, train
-from engine.core.own_data import points_dataset
 from engine.core.trainer import Metrics, Trainer
+from engine.export.run_files import load_weights
 from playground import classroom, scheduler
 from playground.components.live_frame import Frame, Sent, Snapshot, live_message, snapshot, snapshot_bytes
 from playground.i18n import t
@@ -57,12 +57,12 @@ MAX_SNAPSHOTS_KEPT = 40
 
 
 def run_data(config: RunConfig, upload: Upload | None = None) -> Dataset | None:
-    """The data a 2D run trains on when its config alone does not make them: an uploaded file's
-    points (at most MAX_POINTS), or drawn points; None for generated data (the trainer makes them)."""
-    if upload is not None:
-        return own_dataset(upload.x, upload.y, upload.n_classes, test_fraction=config.test_fraction, seed=config.seed,
-                           input_scale=config.input_scale, standardize=config.standardize)
-    return points_dataset(config) if config.dataset == OWN else None
+    """The data of a 2D run on an uploaded file's points (at most MAX_POINTS), which its config does not
+    hold; None for any other run (the trainer makes its data from the config: generated, or drawn)."""
+    if upload is None:
+        return None
+    return own_dataset(upload.x, upload.y, upload.n_classes, test_fraction=config.test_fraction, seed=config.seed,
+                       input_scale=config.input_scale, standardize=config.standardize)
 
 
 def cpu_budget(seconds: float) -> Budget:
@@ -130,6 +130,14 @@ class RunSession:
     @property
     def config(self) -> RunConfig:
         return self.trainer.config
+
+    def start_from(self, weights: bytes, trained_steps: int) -> None:
+        """Step 0 again from uploaded weights (checked, engine.export.run_files.load_weights): a new run
+        to show, whose first snapshot has those weights."""
+        with self.lock:
+            load_weights(self.trainer, weights, trained_steps)
+            self.job = None
+            self._restarted()
 
     def update(self, config: RunConfig, upload: Upload | None = None) -> None:
         """Take the page's settings (and an uploaded file's points, if the run is on them): live ones

@@ -630,7 +630,8 @@ def _loop(c: RunConfig, changes: Sequence[Change], measured: Sequence[int]) -> s
     if not images:
         setup.append(f"print_every = max(1, STEPS // {PROGRESS_LINES})  # steps between progress lines, about")
         setup.append("next_print = print_every")
-    setup.append("figures = evaluate(" + ("0.0, 0.0, 0" if running else "") + ") if STEPS == 0 else None  # (no step)")
+    evaluate = "evaluate(seen_loss, seen_correct, seen)" if running else "evaluate()"  # (running means: since the last)
+    setup.append(f"figures = {evaluate} if STEPS == 0 else None  # (no step)")
     body: list[str] = ["for step in range(STEPS):"]
     if changes:
         body += [
@@ -683,7 +684,7 @@ def _loop(c: RunConfig, changes: Sequence[Change], measured: Sequence[int]) -> s
     body += [
         "    if not math.isfinite(loss.item()):",
         '        print(f"step {done}: the loss is {loss.item()}: training diverged (try a lower learning rate)")',
-        "        figures = evaluate(" + ("seen_loss, seen_correct, seen" if running else "") + ")",
+        f"        figures = {evaluate}",
         "        break",
     ]
     when = "done % steps_per_epoch == 0 or done == STEPS" + (" or done in MEASURED" if measured else "")
@@ -693,7 +694,7 @@ def _loop(c: RunConfig, changes: Sequence[Change], measured: Sequence[int]) -> s
         watching = f", every {every} steps (where early stopping looks)"
     body += [
         f"    if {when}:  # each epoch's end{watching}, and the last step",
-        "        figures = evaluate(" + ("seen_loss, seen_correct, seen" if running else "") + ")",
+        f"        figures = {evaluate}",
     ]
     if running:
         body.append("        seen_loss = seen_correct = seen = 0.0")

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from torch import nn
 
 from engine.core.config import RunConfig
 from engine.core.datasets import MULTICLASS, OWN_SQUARE, REGRESSION, Dataset, plot_bounds, task_of
@@ -302,6 +303,24 @@ def _stop(trainer: Trainer) -> dict[str, int] | None:
     return {"step": trainer.stopped_at, "best_step": trainer.best.step}
 
 
+def _network(config: RunConfig, model: nn.Module, n_outputs: int, mode: str) -> dict[str, Any]:
+    """The header's `network`: what the diagram draws of a 2D network (`mode`: how its neurons' pictures come)."""
+    hidden = list(config.hidden_sizes)
+    shown = [min(n, MAX_NEURONS_SHOWN) for n in [len(config.features), *hidden, n_outputs]]
+    return {
+        "inputs": list(config.features),  # engine names; the texts name them (feature_x1sq: x1²)
+        "hidden": hidden,
+        "outputs": n_outputs,
+        "activation": config.activation,
+        "layers": [list(layer.weight.shape) for layer in model.linears],
+        "names": layer_names(model),
+        "shown": shown,
+        "thumb_res": THUMBNAIL_RESOLUTION,
+        "thumbs": 0 < sum(shown[1:-1]) <= MAX_THUMBNAILS,  # else plain boxes
+        "mode": mode,
+    }
+
+
 def live_message(trainer: Trainer, snapshots: list[Snapshot], sent: Sent, *, run: int, playing: bool,
                  interval: float, show_test: bool = True, log_loss: bool = False,
                  resolution: int = BOUNDARY_RESOLUTION, texts: Mapping[str, str] | None = None,
@@ -316,9 +335,6 @@ def live_message(trainer: Trainer, snapshots: list[Snapshot], sent: Sent, *, run
     view = (tuple(texts.values()), scale)
     full = sent.run != run or sent.view != view or now - sent.full_at >= FULL_SECONDS
     data, task = trainer.data, trainer.task
-    hidden = list(trainer.config.hidden_sizes)
-    sizes = [trainer.n_inputs, *hidden, trainer.n_outputs]
-    shown = [min(n, MAX_NEURONS_SHOWN) for n in sizes]
     plane: dict[str, Any] = {"bounds": data.bounds, "res": resolution}
     if task == MULTICLASS:
         plane["classes"] = trainer.n_outputs
@@ -334,18 +350,7 @@ def live_message(trainer: Trainer, snapshots: list[Snapshot], sent: Sent, *, run
         "now": now,
         "show_test": show_test,
         "plane": plane,
-        "network": {
-            "inputs": list(trainer.config.features),  # engine names; the texts name them (feature_x1sq: x1²)
-            "hidden": hidden,
-            "outputs": trainer.n_outputs,
-            "activation": trainer.config.activation,
-            "layers": [list(layer.weight.shape) for layer in trainer.model.linears],
-            "names": layer_names(trainer.model),
-            "shown": shown,
-            "thumb_res": THUMBNAIL_RESOLUTION,
-            "thumbs": 0 < sum(shown[1:-1]) <= MAX_THUMBNAILS,  # else plain boxes
-            "mode": mode,
-        },
+        "network": _network(trainer.config, trainer.model, trainer.n_outputs, mode),
         "snapshots": [{"step": s.step, "epoch": s.epoch, "t": s.time, "diverged": s.diverged, **s.metrics,
                        "grads": s.grads} for s in snapshots],
         "curves": _curves(trainer, None if full else sent.curve_step, log_loss),
@@ -400,19 +405,12 @@ def board_frame(config: RunConfig, x: np.ndarray, y: np.ndarray, n_classes: int,
         plane["classes"] = n_outputs
     if task == REGRESSION:
         plane["range"] = list(value_range(np.asarray(y, dtype=np.float64)))
-    hidden = list(config.hidden_sizes)
-    shown = [min(n, MAX_NEURONS_SHOWN) for n in [len(config.features), *hidden, n_outputs]]
     layers = len(model.linears)
     header = {
         "text": texts, "scale": scale, "palette": palette.for_browser(), "task": task, "run": BOARD_RUN,
         "playing": False, "interval": 1.0, "now": time.time() if now is None else now, "show_test": show_test,
         "plane": plane,
-        "network": {
-            "inputs": list(config.features), "hidden": hidden, "outputs": n_outputs, "activation": config.activation,
-            "layers": [list(layer.weight.shape) for layer in model.linears], "names": layer_names(model),
-            "shown": shown, "thumb_res": THUMBNAIL_RESOLUTION, "thumbs": 0 < sum(shown[1:-1]) <= MAX_THUMBNAILS,
-            "mode": "weights",
-        },
+        "network": _network(config, model, n_outputs, "weights"),
         "snapshots": [{"step": 0, "epoch": 0.0, "t": time.time() if now is None else now, "diverged": False,
                        "train_loss": None, "test_loss": None, "train_acc": None, "test_acc": None,
                        "grads": [None] * layers}],

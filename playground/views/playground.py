@@ -9,7 +9,7 @@ import streamlit as st
 from engine.core.config import RunConfig
 from engine.core.own_data import own_classes, own_point_count
 from engine.course.links import playground_config
-from engine.export.run_files import RunSettings, load_weights
+from engine.export.run_files import RunSettings
 from playground import controls, lesson_panel, own_data, take_home, urls, viewer
 from playground.classroom import CLASSROOM
 from playground.components.live_frame import BOARD_RUN, board_frame, live_texts
@@ -64,10 +64,7 @@ def _continue(settings: RunSettings, weights: bytes) -> None:
     settings from its weights, and the settings into the sidebar."""
     config = settings.final_config
     session = RunSession(config, upload=_file_points(config))
-    with session.lock:
-        load_weights(session.trainer, weights, (settings.weights_from or 0) + settings.steps)
-        session.snapshots.clear()  # the browser is shown the uploaded weights, not the fresh ones
-        session.capture()
+    session.start_from(weights, (settings.weights_from or 0) + settings.steps)
     st.session_state[STATE].pause()
     controls.load_config(config)
     st.session_state[STATE] = session
@@ -105,6 +102,16 @@ def _toolbar(session: RunSession, board: bool = False) -> tuple[str, bool, bool]
     return chosen_speed, show_test, log_loss
 
 
+def _status(session: RunSession) -> None:
+    """Why the run stopped, or what the last change of settings did."""
+    if session.trainer.diverged:
+        st.error(t("playground.diverged", message=say(session.trainer.problem)))
+    elif session.trainer.stopped_early:
+        st.info(controls.stopped_early(session.trainer), icon=":material/front_hand:")
+    elif session.notice and not viewer.presenting():
+        st.info(session.notice)
+
+
 def page() -> None:
     session = _session()
     own_data.clicked()  # (a whole run takes a click's point anyway)
@@ -127,14 +134,8 @@ def page() -> None:
     speed, show_test, log_loss = _toolbar(session, board)
     if config is not None:
         own_data.hint(config)
-    if board:  # no run yet: the hint says what the board needs
-        pass
-    elif session.trainer.diverged:
-        st.error(t("playground.diverged", message=say(session.trainer.problem)))
-    elif session.trainer.stopped_early:
-        st.info(controls.stopped_early(session.trainer), icon=":material/front_hand:")
-    elif session.notice and not viewer.presenting():
-        st.info(session.notice)
+    if not board:  # (a board has no run yet: the hint above says what it needs)
+        _status(session)
 
     # While busy the fragment reruns every `interval` (less often with a class playing: each
     # message then carries more snapshots); a new interval takes a whole rerun to apply.
